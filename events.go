@@ -1,0 +1,114 @@
+package webhooks
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// EventType is the value of an event's "type" field, such as
+// "response.completed". The EventType constants name every type this version
+// decodes into its own struct; [EventTypes] lists them.
+type EventType string
+
+// EventTypes returns every event type that this version of the package
+// decodes into its own struct, sorted. The slice is the caller's to modify.
+func EventTypes() []EventType {
+	return slices.Clone(knownTypes[:])
+}
+
+// Known reports whether t is one of [EventTypes], that is whether an event of
+// type t decodes into its own struct rather than an [UnknownEvent].
+func (t EventType) Known() bool {
+	_, ok := eventDecoders[t]
+	return ok
+}
+
+// Event is a decoded webhook event: a value of one of the sixteen
+// *WebhookEvent structs of this package, or an [UnknownEvent].
+//
+// The structs implement Event with value receivers, so a type switch names
+// them as values, in the same case clauses that openai-go's webhooks package
+// uses:
+//
+//	switch e := event.(type) {
+//	case webhooks.ResponseCompletedWebhookEvent:
+//		// e.Data.ID is the response's ID.
+//	case webhooks.UnknownEvent:
+//		// A type added after this version; e.Data holds the raw JSON.
+//	}
+//
+// Only this package's types implement Event.
+type Event interface {
+	// EventID returns the event's unique ID, the "id" field ("evt_...").
+	// It is not the delivery's webhook-id header.
+	EventID() string
+	// EventType returns the event's type. A typed struct returns its own
+	// type, whatever its Type field holds.
+	EventType() EventType
+	// EventTime returns the event's created_at field as a time in UTC.
+	EventTime() time.Time
+
+	isEvent()
+}
+
+// UnknownEvent is a well-formed event whose type this version of the package
+// does not know: OpenAI added it later. It keeps the fields every event has,
+// and the data payload as raw JSON, so a receiver can log, store or decode it
+// itself instead of rejecting the delivery.
+type UnknownEvent struct {
+	// ID is the unique ID of the event.
+	ID string `json:"id"`
+	// CreatedAt is the Unix time, in seconds, at which the event was created.
+	CreatedAt int64 `json:"created_at"`
+	// Data is the event's payload: a JSON object, as received.
+	Data json.RawMessage `json:"data"`
+	// Type is the event's type, one that [EventType.Known] reports false for.
+	Type EventType `json:"type"`
+	// Object is the kind of object, "event", or empty if the body left it out.
+	Object string `json:"object,omitempty"`
+}
+
+// EventID returns e.ID.
+func (e UnknownEvent) EventID() string { return e.ID }
+
+// EventType returns e.Type.
+func (e UnknownEvent) EventType() EventType { return e.Type }
+
+// EventTime returns e.CreatedAt as a time in UTC.
+func (e UnknownEvent) EventTime() time.Time { return unixTime(e.CreatedAt) }
+
+func (UnknownEvent) isEvent() {}
+
+// SipHeader is one header of a SIP INVITE, as the realtime.call.incoming and
+// live.call.incoming events carry them.
+type SipHeader struct {
+	// Name is the header's name, such as "From".
+	Name string `json:"name"`
+	// Value is the header's value.
+	Value string `json:"value"`
+}
+
+// objectEvent is the value of every event's "object" field.
+const objectEvent = "event"
+
+// unixTime converts created_at seconds to a time in UTC.
+func unixTime(sec int64) time.Time {
+	return time.Unix(sec, 0).UTC()
+}
+
+// marshalEvent writes an event in OpenAI's field order, with typ as its type
+// and "event" as its object when object is empty, so a struct literal
+// marshals to a body that decodes back to its own type.
+func marshalEvent(id, object string, createdAt int64, typ EventType, data any) ([]byte, error) {
+	if object == "" {
+		object = objectEvent
+	}
+	return json.Marshal(struct {
+		ID        string    `json:"id"`
+		Object    string    `json:"object"`
+		CreatedAt int64     `json:"created_at"`
+		Type      EventType `json:"type"`
+		Data      any       `json:"data"`
+	}{id, object, createdAt, typ, data})
+}

@@ -1,0 +1,208 @@
+// Package webhooks verifies and decodes the webhooks that OpenAI sends.
+//
+// OpenAI signs every delivery with the Standard Webhooks scheme (an
+// HMAC-SHA256 over the webhook-id, webhook-timestamp and body, sent in the
+// webhook-signature header). A [Verifier] checks that signature and the
+// timestamp, and [Verifier.Unwrap] decodes the body into the Go struct for its
+// type, so a receiver needs a few lines:
+//
+//	v, err := webhooks.NewVerifier(os.Getenv(webhooks.SecretEnv))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	// In the HTTP handler, with body read through http.MaxBytesReader:
+//	event, err := v.Unwrap(body, r.Header)
+//	if err != nil {
+//		http.Error(w, "invalid webhook", http.StatusBadRequest)
+//		return
+//	}
+//	switch e := event.(type) {
+//	case webhooks.ResponseCompletedWebhookEvent:
+//		log.Printf("response %s completed", e.Data.ID)
+//	}
+//
+// Every error this package returns matches one of its sentinel errors with
+// [errors.Is]; the sentinels say which HTTP status a receiver should answer.
+// A well-formed event of a type this version does not know decodes to an
+// [UnknownEvent] rather than an error, so a receiver keeps accepting
+// deliveries when OpenAI adds event types.
+package webhooks
+
+//go:generate go run mkevents.go
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+)
+
+// Names of the Standard Webhooks headers that carry a delivery's metadata, as
+// the specification writes them. Lookups in an [http.Header] ignore case.
+const (
+	// HeaderID names the header that carries the delivery's unique id. A
+	// retried delivery keeps its id, so the id is the idempotency key.
+	HeaderID = "webhook-id"
+	// HeaderTimestamp names the header that carries the Unix time, in
+	// seconds, at which the delivery was signed.
+	HeaderTimestamp = "webhook-timestamp"
+	// HeaderSignature names the header that carries one or more
+	// space-separated signatures of the form "v1,<base64 HMAC-SHA256>".
+	HeaderSignature = "webhook-signature"
+)
+
+// SecretEnv is the environment variable that OpenAI's SDKs read the webhook
+// signing secret from.
+const SecretEnv = "OPENAI_WEBHOOK_SECRET"
+
+// DefaultTolerance is how far, in either direction, a delivery's timestamp
+// may lie from the verifier's clock unless [WithTolerance] says otherwise.
+// It matches OpenAI's SDKs.
+const DefaultTolerance = 5 * time.Minute
+
+// Sentinel errors. Every error returned by this package matches exactly one
+// of them with [errors.Is]; the wrapped detail says which field or header was
+// wrong and never contains the secret or a computed signature.
+//
+// [ErrInvalidSecret] and [ErrInvalidOption] describe the receiver's own
+// configuration: fail at start-up. Every other error describes a delivery
+// that must not be processed: answer it with 400 Bad Request (OpenAI retries
+// any answer that is not 2xx, so a delivery rejected because of a passing
+// fault, such as clock skew, is sent again).
+var (
+	// ErrInvalidSecret reports an empty signing secret, or a whsec_ secret
+	// that is not canonical standard base64 of 24 to 64 bytes.
+	ErrInvalidSecret = errors.New("webhooks: invalid secret")
+	// ErrInvalidOption reports an option given a value it cannot use, such
+	// as a tolerance that is not positive or a nil clock.
+	ErrInvalidOption = errors.New("webhooks: invalid option")
+	// ErrMissingHeader reports that the webhook-id, webhook-timestamp or
+	// webhook-signature header is absent or empty; the message names it.
+	ErrMissingHeader = errors.New("webhooks: missing header")
+	// ErrInvalidHeader reports a webhook-timestamp that is not an integer, a
+	// webhook-signature with no "<version>,<signature>" entry, or a header
+	// given under several spellings of its name.
+	ErrInvalidHeader = errors.New("webhooks: invalid header")
+	// ErrInvalidSignature reports that no v1 signature in webhook-signature
+	// matches the body under any of the verifier's secrets.
+	ErrInvalidSignature = errors.New("webhooks: no matching signature")
+	// ErrTimestampTooOld reports an authentic delivery whose timestamp is
+	// further in the past than the tolerance allows.
+	ErrTimestampTooOld = errors.New("webhooks: timestamp too old")
+	// ErrTimestampTooNew reports an authentic delivery whose timestamp is
+	// further in the future than the tolerance allows.
+	ErrTimestampTooNew = errors.New("webhooks: timestamp too new")
+	// ErrInvalidPayload reports a body that is not a JSON object of the
+	// shape OpenAI's schema requires for its type. The error is a
+	// [*PayloadError] that names the field.
+	ErrInvalidPayload = errors.New("webhooks: invalid payload")
+)
+
+// A PayloadError describes why a body is not a valid event. It matches
+// [ErrInvalidPayload] with [errors.Is]; use [errors.As] to read the field,
+// for example to log it.
+type PayloadError struct {
+	// Field is the path of the offending field, such as "created_at" or
+	// "data.sip_headers[2].name", or empty when the body as a whole is at
+	// fault (not JSON, not an object).
+	Field string
+	// Problem says what is wrong, such as "missing" or "want a string, got
+	// null".
+	Problem string
+}
+
+// Error returns "webhooks: invalid payload: ", then the field and problem.
+func (e *PayloadError) Error() string {
+	if e.Field == "" {
+		return ErrInvalidPayload.Error() + ": " + e.Problem
+	}
+	return ErrInvalidPayload.Error() + ": " + e.Field + ": " + e.Problem
+}
+
+// Unwrap returns [ErrInvalidPayload].
+func (e *PayloadError) Unwrap() error { return ErrInvalidPayload }
+
+// A Verifier checks the signature and timestamp of OpenAI webhook deliveries
+// and decodes them. Create one with [NewVerifier] and share it: a Verifier is
+// safe for concurrent use by multiple goroutines, as long as the clock given
+// to [WithClock] is.
+type Verifier struct {
+	hooks     []*standardwebhooks.Webhook // one per accepted secret, primary first
+	tolerance time.Duration
+	now       func() time.Time
+}
+
+// An Option configures a [Verifier] in [NewVerifier] or [Unwrap].
+type Option func(*Verifier) error
+
+// NewVerifier returns a Verifier for deliveries signed with secret.
+//
+// A secret that starts with "whsec_", the form OpenAI shows, must continue
+// with canonical standard base64 that decodes to 24 to 64 bytes, which are the
+// key. Any other non-empty secret is used as the key bytes as they are, as
+// OpenAI's SDKs do. An empty or malformed secret gives [ErrInvalidSecret]; an
+// option with a value it cannot use gives [ErrInvalidOption].
+func NewVerifier(secret string, opts ...Option) (*Verifier, error) {
+	v := &Verifier{tolerance: DefaultTolerance, now: time.Now}
+	if err := v.addSecret(secret); err != nil {
+		return nil, err
+	}
+	for _, opt := range opts {
+		if err := opt(v); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// WithTolerance sets how far, in either direction, a delivery's timestamp may
+// lie from the clock. The default is [DefaultTolerance]; d must be positive.
+func WithTolerance(d time.Duration) Option {
+	return func(v *Verifier) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: tolerance %v is not positive", ErrInvalidOption, d)
+		}
+		v.tolerance = d
+		return nil
+	}
+}
+
+// WithClock sets the function the Verifier reads the current time from, in
+// place of [time.Now]. Tests use it to verify fixtures signed at a fixed time.
+func WithClock(now func() time.Time) Option {
+	return func(v *Verifier) error {
+		if now == nil {
+			return fmt.Errorf("%w: clock is nil", ErrInvalidOption)
+		}
+		v.now = now
+		return nil
+	}
+}
+
+// WithAdditionalSecrets makes the Verifier also accept deliveries signed with
+// any of secrets, which follow the same rules as the secret given to
+// [NewVerifier]. Use it to rotate a secret without dropping deliveries: deploy
+// the new secret as the primary one and the old one here, then remove the old
+// one once OpenAI signs with the new one only. Each extra secret costs one
+// more HMAC for a delivery that the earlier secrets do not verify.
+func WithAdditionalSecrets(secrets ...string) Option {
+	return func(v *Verifier) error {
+		for _, s := range secrets {
+			if err := v.addSecret(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// addSecret decodes secret and appends a signer for it to v.hooks.
+func (v *Verifier) addSecret(secret string) error {
+	hook, err := newHook(secret)
+	if err != nil {
+		return err
+	}
+	v.hooks = append(v.hooks, hook)
+	return nil
+}
