@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -165,4 +166,82 @@ func Example() {
 	// batch completed: batch_6853a7b0c4e88190a5c2a4e2a1f3b9d3
 	// 200
 	// 400
+}
+
+// Example_handler receives deliveries with a Handler: it verifies them,
+// processes each webhook-id once, and answers with the status that makes
+// OpenAI retry exactly the deliveries that were not processed.
+func Example_handler() {
+	verifier, err := webhooks.NewVerifier(exampleSecret, webhooks.WithClock(exampleClock))
+	if err != nil {
+		log.Fatal(err)
+	}
+	handler := webhooks.NewHandler(verifier,
+		func(ctx context.Context, e webhooks.Event) error {
+			d, _ := webhooks.DeliveryFromContext(ctx)
+			fmt.Printf("processing delivery %s: %s %s\n", d.ID, e.EventType(), e.EventID())
+			return nil
+		},
+		webhooks.WithErrorHandler(func(r *http.Request, err error) {
+			fmt.Println("rejected, bad signature:", errors.Is(err, webhooks.ErrInvalidSignature))
+		}),
+	)
+
+	body, err := os.ReadFile("testdata/batch.completed.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	headers := exampleHeaders("wh_6853b1d4b0c48190a9f8e7d6c5b4a392", body)
+	tampered := bytes.Replace(body, []byte("completed"), []byte("cancelled"), 1)
+	for _, b := range [][]byte{body, body, tampered} { // the second is a retry
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/openai", bytes.NewReader(b))
+		req.Header = headers.Clone()
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		fmt.Println(rec.Code)
+	}
+
+	// Output:
+	// processing delivery wh_6853b1d4b0c48190a9f8e7d6c5b4a392: batch.completed evt_6853b1d4a0fc8190b6f1c2d3e4a5b6c7
+	// 200
+	// 200
+	// rejected, bad signature: true
+	// 400
+}
+
+// ExampleOn registers a callback per event type: each receives its own
+// struct, with no type assertion. Types without a callback go to the
+// fallback, here nil, so they are acknowledged and dropped.
+func ExampleOn() {
+	verifier, err := webhooks.NewVerifier(exampleSecret, webhooks.WithClock(exampleClock))
+	if err != nil {
+		log.Fatal(err)
+	}
+	handler := webhooks.NewHandler(verifier, nil,
+		webhooks.On(func(ctx context.Context, e webhooks.RealtimeCallIncomingWebhookEvent) error {
+			fmt.Printf("call %s from %d SIP headers\n", e.Data.CallID, len(e.Data.SipHeaders))
+			return nil
+		}),
+		webhooks.On(func(ctx context.Context, e webhooks.BatchFailedWebhookEvent) error {
+			return fmt.Errorf("cannot requeue batch %s yet", e.Data.ID) // answered 500: OpenAI retries
+		}),
+	)
+
+	for i, name := range []string{"realtime.call.incoming", "batch.failed", "eval.run.succeeded"} {
+		body, err := os.ReadFile("testdata/" + name + ".json")
+		if err != nil {
+			log.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/openai", bytes.NewReader(body))
+		req.Header = exampleHeaders(fmt.Sprintf("wh_%d", i), body)
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		fmt.Println(name, rec.Code)
+	}
+
+	// Output:
+	// call rtc_479a275623b54bdb9b6fbae2f7cbd408 from 8 SIP headers
+	// realtime.call.incoming 200
+	// batch.failed 500
+	// eval.run.succeeded 200
 }
