@@ -1,0 +1,203 @@
+// Command openai-webhooks signs, sends, receives and verifies OpenAI webhook
+// deliveries, for developing and testing a receiver, and shows the whole
+// library at work with its demo:
+//
+//	openai-webhooks demo                         # a receiver, every event type, and what it answered
+//	openai-webhooks listen --addr 127.0.0.1:8080 # print every delivery sent to it
+//	openai-webhooks trigger batch.completed --url http://127.0.0.1:8080/
+//	openai-webhooks sign < body.json             # the three headers of a signed delivery
+//	openai-webhooks verify --header 'webhook-id: ...' ... < body.json
+//
+// The secret comes from --secret or, by default, OPENAI_WEBHOOK_SECRET.
+// Exit status: 0 on success, 1 when the work failed (a rejected delivery, a
+// failed demo row), 2 on a usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/go-openai-webhooks/webhooks"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], &env{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+	}))
+}
+
+// env is what a command reads and writes, so that tests can run commands
+// in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// A command is one subcommand of the tool.
+type command struct {
+	name    string
+	args    string // synopsis of the arguments, after the flags
+	summary string
+	// flags defines the command's flags on fs and returns the function that
+	// runs the command with the positional arguments.
+	flags func(fs *flag.FlagSet, e *env) func(ctx context.Context, args []string) error
+}
+
+var commands = []command{
+	{"demo", "", "run a receiver, send it every event type and bad deliveries, and show what it answered", demoFlags},
+	{"listen", "", "receive deliveries and print each one, or why it was rejected", listenFlags},
+	{"trigger", "<event-type>", "send a signed sample delivery of <event-type> to a URL", triggerFlags},
+	{"sign", "< body", "print the headers of a delivery of the body on stdin", signFlags},
+	{"verify", "< body", "verify and decode the delivery of the body on stdin and the given headers", verifyFlags},
+}
+
+// usageError is an error in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// run runs the command line args and returns the exit status.
+func run(ctx context.Context, args []string, e *env) int {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, "openai-webhooks: no command; run 'openai-webhooks --help'")
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		printUsage(e.stdout)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], e)
+		}
+	}
+	fmt.Fprintf(e.stderr, "openai-webhooks: unknown command %q; run 'openai-webhooks --help'\n", args[0])
+	return 2
+}
+
+func (c command) run(ctx context.Context, args []string, e *env) int {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported below, in one line
+	runCmd := c.flags(fs, e)
+	positional, err := parseInterspersed(fs, args)
+	if err == nil {
+		err = runCmd(ctx, positional)
+	}
+	var usage usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		c.printUsage(e.stdout, fs)
+		return 0
+	case errors.As(err, &usage) || isFlagError(err):
+		fmt.Fprintf(e.stderr, "openai-webhooks %s: %v; run 'openai-webhooks %s --help'\n", c.name, err, c.name)
+		return 2
+	default:
+		fmt.Fprintf(e.stderr, "openai-webhooks %s: %v\n", c.name, err)
+		return 1
+	}
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments ("trigger batch.completed --url ..."), and returns the
+// positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, flagError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// flagError marks an error from the flag package: a usage error.
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return e.err.Error() }
+func (e flagError) Unwrap() error { return e.err }
+
+func isFlagError(err error) bool {
+	var fe flagError
+	return errors.As(err, &fe)
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `openai-webhooks signs, sends, receives and verifies OpenAI webhook deliveries.
+
+Usage:
+  openai-webhooks <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+The secret comes from --secret or, by default, the `+webhooks.SecretEnv+` environment
+variable. Run 'openai-webhooks <command> --help' for a command's flags.
+Exit status: 0 success, 1 failure (a rejected delivery, a failed demo), 2 usage error.
+`)
+}
+
+func (c command) printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: openai-webhooks %s [flags] %s\n\n%s.\n", c.name, c.args, strings.ToUpper(c.summary[:1])+c.summary[1:])
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintln(w, "\nFlags:")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
+// secretFlag defines --secret, whose default is read from the environment
+// when the command runs.
+type secretFlag struct {
+	value string
+	e     *env
+}
+
+func addSecretFlag(fs *flag.FlagSet, e *env) *secretFlag {
+	s := &secretFlag{e: e}
+	fs.StringVar(&s.value, "secret", "", "signing secret (default $"+webhooks.SecretEnv+"); prefer the environment, flags show in process lists")
+	return s
+}
+
+// get returns the secret, or a usage error if there is none.
+func (s *secretFlag) get() (string, error) {
+	if s.value != "" {
+		return s.value, nil
+	}
+	if v := s.e.getenv(webhooks.SecretEnv); v != "" {
+		return v, nil
+	}
+	return "", usagef("no secret: pass --secret or set %s", webhooks.SecretEnv)
+}
+
+// noArgs is a usage error for commands that take no positional arguments.
+func noArgs(args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q", args[0])
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-openai-webhooks/webhooks"
+	"github.com/go-openai-webhooks/webhooks/webhookstest"
+)
+
+func signFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	id := fs.String("id", "", "webhook-id (default: a fresh one)")
+	timestamp := fs.Int64("timestamp", 0, "webhook-timestamp, Unix seconds (default: now)")
+	curl := fs.Bool("curl", false, "print a curl command that sends the delivery instead of the headers")
+	url := fs.String("url", "http://127.0.0.1:8080/", "URL the curl command sends to")
+	secret := addSecretFlag(fs, e)
+	return func(ctx context.Context, args []string) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		s, err := secret.get()
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(e.stdin)
+		if err != nil {
+			return fmt.Errorf("reading the body from stdin: %w", err)
+		}
+		var opts []webhookstest.Option
+		if *id != "" {
+			opts = append(opts, webhookstest.WithID(*id))
+		}
+		if *timestamp != 0 {
+			opts = append(opts, webhookstest.WithTimestamp(time.Unix(*timestamp, 0)))
+		}
+		headers, err := signedHeaders(s, body, opts...)
+		if err != nil {
+			return err
+		}
+		names := []string{webhooks.HeaderID, webhooks.HeaderTimestamp, webhooks.HeaderSignature}
+		if !*curl {
+			for _, name := range names {
+				fmt.Fprintf(e.stdout, "%s: %s\n", name, headers.Get(name))
+			}
+			return nil
+		}
+		var cmd strings.Builder
+		cmd.WriteString("curl -sS -X POST " + shellQuote(*url) + " -H 'Content-Type: application/json'")
+		for _, name := range names {
+			cmd.WriteString(" -H " + shellQuote(name+": "+headers.Get(name)))
+		}
+		cmd.WriteString(" --data-binary " + shellQuote(string(body)))
+		fmt.Fprintln(e.stdout, cmd.String())
+		return nil
+	}
+}
+
+// signedHeaders is webhookstest.Headers with a malformed secret reported as
+// an error rather than a panic.
+func signedHeaders(secret string, body []byte, opts ...webhookstest.Option) (http.Header, error) {
+	if _, err := webhooks.NewVerifier(secret); err != nil {
+		return nil, err
+	}
+	return webhookstest.Headers(secret, body, opts...), nil
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
