@@ -85,97 +85,97 @@ var knownTypes = [...]EventType{
 var eventDecoders = map[EventType]eventDecoder{
 	EventTypeBatchCancelled: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return BatchCancelledWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: BatchCancelledWebhookEventData{ID: f.data[dataID]}, Type: EventTypeBatchCancelled, Object: f.object}
 		},
 	},
 	EventTypeBatchCompleted: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return BatchCompletedWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: BatchCompletedWebhookEventData{ID: f.data[dataID]}, Type: EventTypeBatchCompleted, Object: f.object}
 		},
 	},
 	EventTypeBatchExpired: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return BatchExpiredWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: BatchExpiredWebhookEventData{ID: f.data[dataID]}, Type: EventTypeBatchExpired, Object: f.object}
 		},
 	},
 	EventTypeBatchFailed: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return BatchFailedWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: BatchFailedWebhookEventData{ID: f.data[dataID]}, Type: EventTypeBatchFailed, Object: f.object}
 		},
 	},
 	EventTypeEvalRunCanceled: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return EvalRunCanceledWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: EvalRunCanceledWebhookEventData{ID: f.data[dataID]}, Type: EventTypeEvalRunCanceled, Object: f.object}
 		},
 	},
 	EventTypeEvalRunFailed: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return EvalRunFailedWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: EvalRunFailedWebhookEventData{ID: f.data[dataID]}, Type: EventTypeEvalRunFailed, Object: f.object}
 		},
 	},
 	EventTypeEvalRunSucceeded: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return EvalRunSucceededWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: EvalRunSucceededWebhookEventData{ID: f.data[dataID]}, Type: EventTypeEvalRunSucceeded, Object: f.object}
 		},
 	},
 	EventTypeFineTuningJobCancelled: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return FineTuningJobCancelledWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: FineTuningJobCancelledWebhookEventData{ID: f.data[dataID]}, Type: EventTypeFineTuningJobCancelled, Object: f.object}
 		},
 	},
 	EventTypeFineTuningJobFailed: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return FineTuningJobFailedWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: FineTuningJobFailedWebhookEventData{ID: f.data[dataID]}, Type: EventTypeFineTuningJobFailed, Object: f.object}
 		},
 	},
 	EventTypeFineTuningJobSucceeded: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return FineTuningJobSucceededWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: FineTuningJobSucceededWebhookEventData{ID: f.data[dataID]}, Type: EventTypeFineTuningJobSucceeded, Object: f.object}
 		},
 	},
 	EventTypeLiveCallIncoming: {
 		requires: 1<<dataSessionID | 1<<dataSIPHeaders,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return LiveCallIncomingWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: LiveCallIncomingWebhookEventData{SessionID: f.data[dataSessionID], SipHeaders: f.sipHeaders}, Type: EventTypeLiveCallIncoming, Object: f.object}
 		},
 	},
 	EventTypeRealtimeCallIncoming: {
 		requires: 1<<dataCallID | 1<<dataSIPHeaders,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return RealtimeCallIncomingWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: RealtimeCallIncomingWebhookEventData{CallID: f.data[dataCallID], SipHeaders: f.sipHeaders}, Type: EventTypeRealtimeCallIncoming, Object: f.object}
 		},
 	},
 	EventTypeResponseCancelled: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return ResponseCancelledWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: ResponseCancelledWebhookEventData{ID: f.data[dataID]}, Type: EventTypeResponseCancelled, Object: f.object}
 		},
 	},
 	EventTypeResponseCompleted: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return ResponseCompletedWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: ResponseCompletedWebhookEventData{ID: f.data[dataID]}, Type: EventTypeResponseCompleted, Object: f.object}
 		},
 	},
 	EventTypeResponseFailed: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return ResponseFailedWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: ResponseFailedWebhookEventData{ID: f.data[dataID]}, Type: EventTypeResponseFailed, Object: f.object}
 		},
 	},
 	EventTypeResponseIncomplete: {
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return ResponseIncompleteWebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: ResponseIncompleteWebhookEventData{ID: f.data[dataID]}, Type: EventTypeResponseIncomplete, Object: f.object}
 		},
 	},

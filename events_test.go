@@ -446,6 +446,17 @@ func TestParseEventRejects(t *testing.T) {
 		{"unterminated string", `{"id":"evt_1`, ""},
 		{"bad literal", `{"id":"evt_1","x":nul,"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
 		{"bad number in unknown field", `{"id":"evt_1","x":-,"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
+		{"trailing comma in an unknown array", `{"id":"evt_1","x":[1,],"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
+		{"leading comma in an unknown array", `{"id":"evt_1","x":[,1],"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
+		{"missing comma in an unknown array", `{"id":"evt_1","x":[1 2],"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
+		{"trailing comma in an unknown object", `{"id":"evt_1","x":{"a":1,},"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
+		{"lone comma in an unknown object", `{"id":"evt_1","x":{,},"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
+		{"missing colon in an unknown object", `{"id":"evt_1","x":{"a" 1},"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
+		{"missing comma in data", `{"id":"evt_1","created_at":1,"type":"batch.completed","data":{"id":"batch_1" "x":1}}`, ""},
+		{"trailing comma in sip_headers", `{"id":"evt_1","created_at":1,"type":"live.call.incoming","data":{"session_id":"rtc_1","sip_headers":[{"name":"a","value":"b"},]}}`, ""},
+		{"non-string key", `{"id":"evt_1",1:2,"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
+		{"unclosed object", `{"id":"evt_1","created_at":1,"type":"batch.completed","data":{"id":"batch_1"}`, ""},
+		{"unclosed unknown array", `{"id":"evt_1","created_at":1,"type":"batch.completed","data":{"id":"batch_1"},"x":[1`, ""},
 		{"nested deeper than 10000", `{"id":"evt_1","x":` + deep + `,"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
 	}
 	for _, tt := range tests {

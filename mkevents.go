@@ -107,17 +107,17 @@ var eventDecoders = map[EventType]eventDecoder{
 	EventType{{.Name}}: {
 		{{- if eq .Kind 0}}
 		requires: 1 << dataID,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return {{.Name}}WebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: {{.Name}}WebhookEventData{ID: f.data[dataID]}, Type: EventType{{.Name}}, Object: f.object}
 		},
 		{{- else if eq .Kind 1}}
 		requires: 1<<dataCallID | 1<<dataSIPHeaders,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return {{.Name}}WebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: {{.Name}}WebhookEventData{CallID: f.data[dataCallID], SipHeaders: f.sipHeaders}, Type: EventType{{.Name}}, Object: f.object}
 		},
 		{{- else}}
 		requires: 1<<dataSessionID | 1<<dataSIPHeaders,
-		build: func(f *fields) Event {
+		build: func(f fields) Event {
 			return {{.Name}}WebhookEvent{ID: f.id, CreatedAt: f.createdAt, Data: {{.Name}}WebhookEventData{SessionID: f.data[dataSessionID], SipHeaders: f.sipHeaders}, Type: EventType{{.Name}}, Object: f.object}
 		},
 		{{- end}}

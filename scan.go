@@ -2,7 +2,9 @@ package webhooks
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -81,7 +83,6 @@ type scanner struct {
 	dataSpans  [numDataFields]span  // string data fields
 	dataErrs   [numDataFields]error // first problem with each data field
 	sipHeaders []sipHeaderSpan      // valid when dataErrs[dataSIPHeaders] is nil
-	sipBuf     [16]sipHeaderSpan    // backing for sipHeaders in the common case
 }
 
 // scan reads body. It returns an error for anything wrong whatever the
@@ -90,18 +91,24 @@ type scanner struct {
 // s.dataErrs, since only the type says which of them matter.
 func (s *scanner) scan(body []byte) error {
 	s.b = body
-	if !utf8.Valid(body) {
-		return invalidPayload("body is not valid UTF-8")
-	}
 	s.ws()
 	if s.peek() != '{' {
 		return invalidPayload("body is not a JSON object")
 	}
-	seen, err := s.object(topKeys, s.topMember)
+	m, err := s.object(topKeys)
+	for err == nil {
+		var k int
+		if k, err = s.next(&m); k == done {
+			break
+		}
+		if err == nil {
+			err = s.topMember(k)
+		}
+	}
 	if err != nil {
 		return at("", err)
 	}
-	s.top = seen
+	s.top = m.seen
 	s.ws()
 	if s.i != len(s.b) {
 		return s.syntaxError()
@@ -127,68 +134,92 @@ func (s *scanner) topMember(k int) error {
 		if s.peek() != '{' {
 			return s.typeError("data", "an object")
 		}
-		s.dataStart = s.i
-		seen, err := s.object(dataKeys, s.dataMember)
-		s.dataSeen, s.dataEnd = seen, s.i
-		return at("data", err)
+		return at("data", s.dataObject())
 	}
 	return s.skip()
 }
 
-// dataMember reads the value of the data member with key k. A value of the
-// wrong JSON type is recorded in s.dataErrs and skipped.
-func (s *scanner) dataMember(k int) error {
-	switch k {
-	case dataID, dataCallID, dataSessionID:
-		if s.peek() != '"' {
-			return s.skipBadData(k, "data."+dataKeys[k], "a string")
+// dataObject reads the data object. A value of the wrong JSON type is
+// recorded in s.dataErrs and skipped.
+func (s *scanner) dataObject() error {
+	s.dataStart = s.i
+	m, err := s.object(dataKeys)
+	for err == nil {
+		var k int
+		if k, err = s.next(&m); k == done || err != nil {
+			break
 		}
-		var err error
-		s.dataSpans[k], err = s.str()
-		return err
-	case dataSIPHeaders:
-		if s.peek() != '[' {
-			return s.skipBadData(k, "data.sip_headers", "an array")
+		switch k {
+		case dataID, dataCallID, dataSessionID:
+			if s.peek() != '"' {
+				err = s.skipBadData(k, "data."+dataKeys[k], "a string")
+				break
+			}
+			s.dataSpans[k], err = s.str()
+		case dataSIPHeaders:
+			if s.peek() != '[' {
+				err = s.skipBadData(k, "data.sip_headers", "an array")
+				break
+			}
+			err = s.sipHeaderList()
+		default:
+			err = s.skip()
 		}
-		return s.sipHeaderList()
 	}
-	return s.skip()
+	s.dataSeen, s.dataEnd = m.seen, s.i
+	return err
 }
 
 // sipHeaderList reads the array of data.sip_headers into s.sipHeaders.
 func (s *scanner) sipHeaderList() error {
-	s.sipHeaders = s.sipBuf[:0]
-	return s.array(func(n int) error {
+	s.sipHeaders = make([]sipHeaderSpan, 0, 8)
+	a, err := s.array()
+	for n := 0; err == nil; n++ {
+		var more bool
+		if more, err = s.nextElem(&a); !more || err != nil {
+			break
+		}
 		if s.peek() != '{' {
-			return s.skipBadData(dataSIPHeaders, fmt.Sprintf("data.sip_headers[%d]", n), "an object")
+			err = s.skipBadData(dataSIPHeaders, fmt.Sprintf("data.sip_headers[%d]", n), "an object")
+			continue
 		}
 		var h sipHeaderSpan
-		seen, err := s.object(sipHeaderKeys, func(k int) error {
-			if k < 0 {
-				return s.skip()
-			}
-			if s.peek() != '"' {
-				return s.skipBadData(dataSIPHeaders, fmt.Sprintf("data.sip_headers[%d].%s", n, sipHeaderKeys[k]), "a string")
-			}
-			var err error
-			if k == sipName {
-				h.name, err = s.str()
-			} else {
-				h.value, err = s.str()
-			}
-			return err
-		})
-		if err != nil {
+		if err = s.sipHeader(n, &h); err != nil {
 			return at(fmt.Sprintf("data.sip_headers[%d]", n), err)
 		}
-		for k, key := range sipHeaderKeys {
-			if seen&(1<<k) == 0 && s.dataErrs[dataSIPHeaders] == nil {
-				s.dataErrs[dataSIPHeaders] = fieldError(fmt.Sprintf("data.sip_headers[%d].%s", n, key), "missing")
-			}
-		}
 		s.sipHeaders = append(s.sipHeaders, h)
-		return nil
-	})
+	}
+	return err
+}
+
+// sipHeader reads the n-th object of data.sip_headers into h.
+func (s *scanner) sipHeader(n int, h *sipHeaderSpan) error {
+	m, err := s.object(sipHeaderKeys)
+	for err == nil {
+		var k int
+		if k, err = s.next(&m); k == done || err != nil {
+			break
+		}
+		switch {
+		case k < 0:
+			err = s.skip()
+		case s.peek() != '"':
+			err = s.skipBadData(dataSIPHeaders, fmt.Sprintf("data.sip_headers[%d].%s", n, sipHeaderKeys[k]), "a string")
+		case k == sipName:
+			h.name, err = s.str()
+		default:
+			h.value, err = s.str()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for k, key := range sipHeaderKeys {
+		if m.seen&(1<<k) == 0 && s.dataErrs[dataSIPHeaders] == nil {
+			s.dataErrs[dataSIPHeaders] = fieldError(fmt.Sprintf("data.sip_headers[%d].%s", n, key), "missing")
+		}
+	}
+	return nil
 }
 
 // skipBadData records, unless a problem is already known for data field k,
@@ -200,88 +231,93 @@ func (s *scanner) skipBadData(k int, path, want string) error {
 	return s.skip()
 }
 
-// object reads the object at s.i, calling member for each member with the
-// index of its key in names, or -1 for other keys, and s.i at the value;
-// member must read the value. It returns which keys of names were present.
-// A key of names given twice, or a key equal to one of names but for case,
-// is a *keyError, which the caller turns into a PayloadError with [at].
-func (s *scanner) object(names []string, member func(k int) error) (seen uint32, err error) {
-	if err := s.enter(); err != nil {
-		return 0, err
-	}
-	s.ws()
-	if s.peek() == '}' {
-		s.i++
-		s.depth--
-		return 0, nil
-	}
-	for {
-		if s.peek() != '"' {
-			return 0, s.syntaxError()
-		}
-		k, err := s.key(names)
-		if err != nil {
-			return 0, err
-		}
-		if k >= 0 {
-			if seen&(1<<k) != 0 {
-				return 0, &keyError{names[k], "key given twice"}
-			}
-			seen |= 1 << k
-		}
-		s.ws()
-		if s.peek() != ':' {
-			return 0, s.syntaxError()
-		}
-		s.i++
-		s.ws()
-		if err := member(k); err != nil {
-			return 0, err
-		}
-		s.ws()
-		switch s.peek() {
-		case ',':
-			s.i++
-			s.ws()
-		case '}':
-			s.i++
-			s.depth--
-			return seen, nil
-		default:
-			return 0, s.syntaxError()
-		}
-	}
+// done is what [scanner.next] returns at the end of an object.
+const done = -2
+
+// members iterates over the members of one object; see [scanner.object].
+type members struct {
+	names   []string
+	seen    uint32 // bit k set: key names[k] was present
+	started bool
 }
 
-// array reads the array at s.i, calling elem for each element with its index
-// and s.i at the value; elem must read the value.
-func (s *scanner) array(elem func(n int) error) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	s.ws()
-	if s.peek() == ']' {
-		s.i++
+// object consumes the '{' at s.i and returns an iterator over the object's
+// members, whose keys of interest are names.
+func (s *scanner) object(names []string) (members, error) {
+	return members{names: names}, s.enter()
+}
+
+// next advances to the next member of m. It returns the index of the
+// member's key in m.names, or -1 for another key, with s.i at the value,
+// which the caller must read; or done after the object's closing brace. A
+// key of names given twice, or a key equal to one of names but for case, is
+// a *keyError, which the caller turns into a PayloadError with [at].
+func (s *scanner) next(m *members) (int, error) {
+	b, i := s.b, skipWS(s.b, s.i)
+	switch {
+	case i < len(b) && b[i] == '}':
+		s.i = i + 1
 		s.depth--
-		return nil
+		return done, nil
+	case !m.started:
+		m.started = true
+	case i < len(b) && b[i] == ',':
+		i = skipWS(b, i+1)
+	default:
+		s.i = i
+		return done, s.syntaxError()
 	}
-	for n := 0; ; n++ {
-		if err := elem(n); err != nil {
-			return err
-		}
-		s.ws()
-		switch s.peek() {
-		case ',':
-			s.i++
-			s.ws()
-		case ']':
-			s.i++
-			s.depth--
-			return nil
-		default:
-			return s.syntaxError()
-		}
+	// A key follows '{' or ',': a '}' after ',' is a syntax error here.
+	s.i = i
+	if i >= len(b) || b[i] != '"' {
+		return done, s.syntaxError()
 	}
+	k, err := s.key(m.names)
+	if err != nil {
+		return done, err
+	}
+	if k >= 0 {
+		if m.seen&(1<<k) != 0 {
+			return done, &keyError{m.names[k], "key given twice"}
+		}
+		m.seen |= 1 << k
+	}
+	i = skipWS(b, s.i)
+	if i >= len(b) || b[i] != ':' {
+		s.i = i
+		return done, s.syntaxError()
+	}
+	s.i = skipWS(b, i+1)
+	return k, nil
+}
+
+// elements iterates over the elements of one array; see [scanner.array].
+type elements struct{ started bool }
+
+// array consumes the '[' at s.i and returns an iterator over its elements.
+func (s *scanner) array() (elements, error) {
+	return elements{}, s.enter()
+}
+
+// nextElem advances to the next element of a, with s.i at it, which the
+// caller must read; it reports false after the array's closing bracket.
+func (s *scanner) nextElem(a *elements) (bool, error) {
+	b, i := s.b, skipWS(s.b, s.i)
+	switch {
+	case i < len(b) && b[i] == ']':
+		s.i = i + 1
+		s.depth--
+		return false, nil
+	case !a.started:
+		a.started = true
+	case i < len(b) && b[i] == ',':
+		i = skipWS(b, i+1) // a value follows: a ']' after ',' is a syntax error for the caller
+	default:
+		s.i = i
+		return false, s.syntaxError()
+	}
+	s.i = i
+	return true, nil
 }
 
 // enter consumes the '{' or '[' at s.i, one level deeper.
@@ -296,6 +332,15 @@ func (s *scanner) enter() error {
 
 // key reads the object key at s.i and returns its index in names, or -1.
 func (s *scanner) key(names []string) (int, error) {
+	// A key of names written as it is, without escapes, is the common case:
+	// the names hold no quote or backslash, so the bytes match exactly.
+	rest := s.b[s.i+1:]
+	for k, name := range names {
+		if len(rest) > len(name) && rest[len(name)] == '"' && string(rest[:len(name)]) == name {
+			s.i += len(name) + 2
+			return k, nil
+		}
+	}
 	sp, err := s.str()
 	if err != nil || len(names) == 0 {
 		return -1, err
@@ -322,10 +367,25 @@ func (s *scanner) key(names []string) (int, error) {
 func (s *scanner) skip() error {
 	switch c := s.peek(); {
 	case c == '{':
-		_, err := s.object(nil, func(int) error { return s.skip() })
+		m, err := s.object(nil)
+		for err == nil {
+			var k int
+			if k, err = s.next(&m); k == done || err != nil {
+				break
+			}
+			err = s.skip()
+		}
 		return err
 	case c == '[':
-		return s.array(func(int) error { return s.skip() })
+		a, err := s.array()
+		for err == nil {
+			var more bool
+			if more, err = s.nextElem(&a); !more || err != nil {
+				break
+			}
+			err = s.skip()
+		}
+		return err
 	case c == '"':
 		_, err := s.str()
 		return err
@@ -357,35 +417,41 @@ func (s *scanner) stringValue(sp *span, name string) error {
 // and values out of range.
 func (s *scanner) integerValue(n *int64, name string) error {
 	c := s.peek()
-	if c != '-' && (c < '0' || c > '9') {
+	if c != '-' && !isDigit(c) {
 		return s.typeError(name, "an integer")
 	}
 	start := s.i
-	isInt, err := s.number()
-	if err != nil {
-		return err
-	}
-	digits := s.b[start:s.i]
-	if !isInt {
-		return fieldError(name, "want an integer, got a number with a fraction or exponent")
-	}
-	neg := digits[0] == '-'
+	neg := c == '-'
 	if neg {
-		digits = digits[1:]
+		s.i++
 	}
 	// Accumulate negatively: the range of int64 is one larger below zero.
-	var v int64
+	// Fewer than 19 digits always fit.
 	const minInt64 = -1 << 63
-	for _, d := range digits {
-		if v < (minInt64+int64(d-'0'))/10 {
-			return fieldError(name, "integer out of range")
+	var v int64
+	overflow := false
+	digits := s.i
+	for ; s.i < len(s.b) && isDigit(s.b[s.i]); s.i++ {
+		d := int64(s.b[s.i] - '0')
+		if s.i-digits >= 18 && v < (minInt64+d)/10 {
+			overflow = true
 		}
-		v = v*10 - int64(d-'0')
+		v = v*10 - d
+	}
+	if s.i == digits || s.b[digits] == '0' && s.i-digits > 1 {
+		return s.syntaxError() // no digits, or a leading zero
+	}
+	if c := s.peek(); c == '.' || c == 'e' || c == 'E' {
+		s.i = start
+		if _, err := s.number(); err != nil {
+			return err
+		}
+		return fieldError(name, "want an integer, got a number with a fraction or exponent")
+	}
+	if overflow || !neg && v == minInt64 {
+		return fieldError(name, "integer out of range")
 	}
 	if !neg {
-		if v == minInt64 {
-			return fieldError(name, "integer out of range")
-		}
 		v = -v
 	}
 	*n = v
@@ -393,44 +459,72 @@ func (s *scanner) integerValue(n *int64, name string) error {
 }
 
 // str reads the string at s.i, which must start with '"', and returns the
-// span of its contents. It checks escapes and rejects control characters;
-// scan has checked the body is UTF-8.
+// span of its contents. It checks escapes and UTF-8, and rejects control
+// characters. Strings are the only place where JSON allows bytes above
+// 0x7F, so checking them checks the whole body.
 func (s *scanner) str() (span, error) {
 	start := s.i + 1
 	escaped := false
-	for i := start; i < len(s.b); {
-		switch c := s.b[i]; {
-		case c == '"':
+	for i := start; ; {
+		i = plainRun(s.b, i)
+		switch {
+		case i >= len(s.b):
+			s.i = len(s.b)
+			return span{}, s.syntaxError()
+		case s.b[i] == '"':
 			s.i = i + 1
 			return span{start, i, escaped}, nil
-		case c == '\\':
-			escaped = true
-			if i+1 >= len(s.b) {
-				s.i = len(s.b)
-				return span{}, s.syntaxError()
+		case s.b[i] >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(s.b[i:])
+			if r == utf8.RuneError && size == 1 {
+				s.i = i
+				return span{}, invalidPayload(fmt.Sprintf("invalid UTF-8 at byte %d", i))
 			}
+			i += size
+			continue
+		case s.b[i] == '\\' && i+1 < len(s.b):
+			escaped = true
 			switch s.b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
+				continue
 			case 'u':
-				if _, ok := hex4(s.b[i+2:]); !ok {
-					s.i = i
-					return span{}, s.syntaxError()
+				if _, ok := hex4(s.b[i+2:]); ok {
+					i += 6
+					continue
 				}
-				i += 6
-			default:
-				s.i = i
-				return span{}, s.syntaxError()
 			}
-		case c < 0x20:
-			s.i = i
-			return span{}, s.syntaxError()
-		default:
-			i++
+		}
+		s.i = i // a control character, or a bad escape
+		return span{}, s.syntaxError()
+	}
+}
+
+// plainRun returns the offset of the first byte at or after i in b that is a
+// quote, a backslash, a control character or not ASCII, or len(b). It tests
+// eight bytes at a time: a byte x of the word is zero (or below 0x20) when
+// x-1 (or x-0x20) borrows into its high bit while x's own high bit is
+// clear, and not ASCII when its high bit is set. A borrow can flag a byte
+// above a real match too, never below, so the lowest flagged byte is a real
+// match.
+func plainRun(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for w := b[i:]; len(w) >= 8; w = w[8:] {
+		v := binary.LittleEndian.Uint64(w)
+		quote := v ^ (ones * '"')
+		backslash := v ^ (ones * '\\')
+		special := ((quote - ones) &^ quote) | ((backslash - ones) &^ backslash) | ((v - ones*0x20) &^ v) | v
+		if special &= highs; special != 0 {
+			return i + bits.TrailingZeros64(special)/8
+		}
+		i += 8
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return i
 		}
 	}
-	s.i = len(s.b)
-	return span{}, s.syntaxError()
+	return i
 }
 
 // number reads the number at s.i and reports whether it has neither a
@@ -487,15 +581,15 @@ func (s *scanner) literal(word string) error {
 }
 
 // ws skips insignificant whitespace.
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
+func (s *scanner) ws() { s.i = skipWS(s.b, s.i) }
+
+// skipWS returns the offset of the first byte at or after i in b that is not
+// insignificant whitespace.
+func skipWS(b []byte, i int) int {
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
 	}
+	return i
 }
 
 // peek returns the byte at s.i, or 0 at the end of the body.

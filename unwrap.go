@@ -69,14 +69,17 @@ type fields struct {
 // An eventDecoder is one row of the table from wire type to Go type.
 type eventDecoder struct {
 	requires uint32 // bit k set: data key k is required
-	build    func(*fields) Event
+	build    func(fields) Event
 }
 
 // event checks what the scanned body's type requires and builds its event.
 func (s *scanner) event() (Event, error) {
-	for _, k := range [...]int{keyID, keyCreatedAt, keyType, keyData} {
-		if s.top&(1<<k) == 0 {
-			return nil, fieldError(topKeys[k], "missing")
+	const required = 1<<keyID | 1<<keyCreatedAt | 1<<keyType | 1<<keyData
+	if s.top&required != required {
+		for _, k := range [...]int{keyID, keyCreatedAt, keyType, keyData} {
+			if s.top&(1<<k) == 0 {
+				return nil, fieldError(topKeys[k], "missing")
+			}
 		}
 	}
 	if s.id.start == s.id.end {
@@ -94,26 +97,24 @@ func (s *scanner) event() (Event, error) {
 	if !known {
 		return s.unknownEvent(), nil
 	}
+	// Check the data fields the type requires, and size the strings the
+	// event keeps, to copy them into one allocation.
+	n := s.id.size() + s.obj.size()
 	for k, key := range dataKeys {
+		if dec.requires&(1<<k) == 0 {
+			continue
+		}
 		switch {
-		case dec.requires&(1<<k) == 0:
 		case s.dataErrs[k] != nil:
 			return nil, s.dataErrs[k]
 		case s.dataSeen&(1<<k) == 0:
 			return nil, fieldError("data."+key, "missing")
-		case k != dataSIPHeaders && s.dataSpans[k].start == s.dataSpans[k].end:
+		case k != dataSIPHeaders && s.dataSpans[k].size() == 0:
 			return nil, fieldError("data."+key, "empty")
 		}
+		n += s.dataSpans[k].size()
 	}
-
-	// Copy every string the event keeps into one allocation.
 	wantSIP := dec.requires&(1<<dataSIPHeaders) != 0
-	n := s.id.size() + s.obj.size()
-	for k := range dataKeys {
-		if dec.requires&(1<<k) != 0 {
-			n += s.dataSpans[k].size()
-		}
-	}
 	if wantSIP {
 		for _, h := range s.sipHeaders {
 			n += h.name.size() + h.value.size()
@@ -133,7 +134,7 @@ func (s *scanner) event() (Event, error) {
 			f.sipHeaders[i] = SipHeader{Name: t.add(s.b, h.name), Value: t.add(s.b, h.value)}
 		}
 	}
-	return dec.build(&f), nil
+	return dec.build(f), nil
 }
 
 // unknownEvent builds the UnknownEvent of a scanned body.

@@ -127,9 +127,6 @@ func (v *Verifier) verify(body []byte, headers http.Header) (delivery, error) {
 	if err != nil {
 		return delivery{}, fmt.Errorf("%w: %s is not an integer", ErrInvalidHeader, HeaderTimestamp)
 	}
-	if !hasSignatureEntry(sig) {
-		return delivery{}, fmt.Errorf("%w: %s has no \"<version>,<signature>\" entry", ErrInvalidHeader, HeaderSignature)
-	}
 	// The library reads the headers with http.Header.Get, which needs the
 	// canonical keys; hand it a canonical copy when the caller's map has
 	// other spellings.
@@ -141,6 +138,9 @@ func (v *Verifier) verify(body []byte, headers http.Header) (delivery, error) {
 		}
 	}
 	if err := v.checkSignature(body, headers); err != nil {
+		if !hasSignatureEntry(sig) { // then say why nothing could match
+			return delivery{}, fmt.Errorf("%w: %s has no \"<version>,<signature>\" entry", ErrInvalidHeader, HeaderSignature)
+		}
 		return delivery{}, err
 	}
 	if err := v.checkTimestamp(timestamp); err != nil {
