@@ -54,7 +54,9 @@ type IdempotencyStore interface {
 	// already claimed or processed.
 	Claim(ctx context.Context, id, token string, ttl time.Duration) (ClaimStatus, error)
 	// Done records that the delivery id, claimed with token, was
-	// processed; later claims of id report Processed for ttl.
+	// processed; later claims of id report Processed for ttl. It records it
+	// too if the claim expired meanwhile, but not over another holder's
+	// claim.
 	Done(ctx context.Context, id, token string, ttl time.Duration) error
 	// Release gives up the claim of id held with token, so that the next
 	// delivery of id is processed.
@@ -136,8 +138,10 @@ func (m *MemoryStore) Claim(_ context.Context, id, token string, ttl time.Durati
 func (m *MemoryStore) Done(_ context.Context, id, token string, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if e, ok := m.entries[id]; ok && e.token == token && !e.done {
-		m.put(id, memoryEntry{token: token, done: true, expires: m.now().Add(ttl)})
+	now := m.now()
+	m.dropExpired(now)
+	if e, ok := m.entries[id]; !ok || e.token == token && !e.done {
+		m.put(id, memoryEntry{token: token, done: true, expires: now.Add(ttl)})
 	}
 	return nil
 }

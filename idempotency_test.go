@@ -28,9 +28,8 @@ func TestMemoryStoreLifecycle(t *testing.T) {
 	ctx := context.Background()
 	const ttl = time.Minute
 	type step struct {
-		do      func(m *MemoryStore, c *fakeClock) (ClaimStatus, error)
-		want    ClaimStatus
-		wantErr error
+		do   func(m *MemoryStore, c *fakeClock) (ClaimStatus, error)
+		want ClaimStatus
 	}
 	claim := func(id, token string) func(*MemoryStore, *fakeClock) (ClaimStatus, error) {
 		return func(m *MemoryStore, _ *fakeClock) (ClaimStatus, error) { return m.Claim(ctx, id, token, ttl) }
@@ -80,6 +79,10 @@ func TestMemoryStoreLifecycle(t *testing.T) {
 		{"done with another token is ignored", []step{
 			{do: claim("a", "t1"), want: Claimed},
 			{do: then(done("a", "t2"), claim("a", "t3")), want: InProgress},
+		}},
+		{"done after the claim expired records it", []step{
+			{do: claim("a", "t1"), want: Claimed},
+			{do: after(ttl, then(done("a", "t1"), claim("a", "t2"))), want: Processed},
 		}},
 		{"release after done keeps it processed", []step{
 			{do: claim("a", "t1"), want: Claimed},
