@@ -352,6 +352,11 @@ func TestParseEventAccepts(t *testing.T) {
 			want: webhooks.BatchFailedWebhookEvent{ID: "evt_1", CreatedAt: 1, Type: "batch.failed", Data: webhooks.BatchFailedWebhookEventData{ID: "batch_1"}},
 		},
 		{
+			name: "huge number in an unknown field",
+			body: `{"id":"evt_1","n":-1` + strings.Repeat("0", 5000) + `.5e99999999,"created_at":1,"type":"batch.failed","data":{"id":"batch_1"}}`,
+			want: webhooks.BatchFailedWebhookEvent{ID: "evt_1", CreatedAt: 1, Type: "batch.failed", Data: webhooks.BatchFailedWebhookEventData{ID: "batch_1"}},
+		},
+		{
 			name: "repeated unknown keys are ignored",
 			body: `{"id":"evt_1","x":1,"x":2,"created_at":1,"type":"batch.failed","data":{"id":"batch_1","y":1,"y":2}}`,
 			want: webhooks.BatchFailedWebhookEvent{ID: "evt_1", CreatedAt: 1, Type: "batch.failed", Data: webhooks.BatchFailedWebhookEventData{ID: "batch_1"}},
@@ -457,6 +462,7 @@ func TestParseEventRejects(t *testing.T) {
 		{"non-string key", `{"id":"evt_1",1:2,"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
 		{"unclosed object", `{"id":"evt_1","created_at":1,"type":"batch.completed","data":{"id":"batch_1"}`, ""},
 		{"unclosed unknown array", `{"id":"evt_1","created_at":1,"type":"batch.completed","data":{"id":"batch_1"},"x":[1`, ""},
+		{"byte-order mark", "\xef\xbb\xbf" + valid, ""},
 		{"nested deeper than 10000", `{"id":"evt_1","x":` + deep + `,"created_at":1,"type":"batch.completed","data":{"id":"batch_1"}}`, ""},
 	}
 	for _, tt := range tests {

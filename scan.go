@@ -98,12 +98,10 @@ func (s *scanner) scan(body []byte) error {
 	m, err := s.object(topKeys)
 	for err == nil {
 		var k int
-		if k, err = s.next(&m); k == done {
+		if k, err = s.next(&m); k == done || err != nil {
 			break
 		}
-		if err == nil {
-			err = s.topMember(k)
-		}
+		err = s.topMember(k)
 	}
 	if err != nil {
 		return at("", err)
