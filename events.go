@@ -1,7 +1,8 @@
 package webhooks
 
 import (
-	"encoding/json"
+	jsonv1 "encoding/json"
+	"encoding/json/v2"
 	"slices"
 	"time"
 )
@@ -24,8 +25,9 @@ func (t EventType) Known() bool {
 	return ok
 }
 
-// Event is a decoded webhook event: a value of one of the sixteen
-// *WebhookEvent structs of this package, or an [UnknownEvent].
+// Event is a decoded webhook event: a value of one of the *WebhookEvent
+// structs of this package, one per type of catalogue.json, or an
+// [UnknownEvent].
 //
 // The structs implement Event with value receivers, so a type switch names
 // them as values, in the same case clauses that openai-go's webhooks package
@@ -58,15 +60,16 @@ type Event interface {
 // itself instead of rejecting the delivery.
 type UnknownEvent struct {
 	// ID is the unique ID of the event.
-	ID string `json:"id"`
-	// CreatedAt is the Unix time, in seconds, at which the event was created.
-	CreatedAt int64 `json:"created_at"`
+	ID string `json:"id" schema:"required,nonempty"`
+	// CreatedAt is when the event was created, in seconds since the Unix
+	// epoch.
+	CreatedAt int64 `json:"created_at" schema:"required"`
 	// Data is the event's payload: a JSON object, as received.
-	Data json.RawMessage `json:"data"`
+	Data jsonv1.RawMessage `json:"data" schema:"required"`
 	// Type is the event's type, one that [EventType.Known] reports false for.
-	Type EventType `json:"type"`
+	Type EventType `json:"type" schema:"required,nonempty"`
 	// Object is the kind of object, "event", or empty if the body left it out.
-	Object string `json:"object,omitempty"`
+	Object string `json:"object,omitzero"`
 }
 
 // EventID returns e.ID.
@@ -80,14 +83,12 @@ func (e UnknownEvent) EventTime() time.Time { return unixTime(e.CreatedAt) }
 
 func (UnknownEvent) isEvent() {}
 
-// SipHeader is one header of a SIP INVITE, as the realtime.call.incoming and
-// live.call.incoming events carry them.
-type SipHeader struct {
-	// Name is the header's name, such as "From".
-	Name string `json:"name"`
-	// Value is the header's value.
-	Value string `json:"value"`
+func (e UnknownEvent) complete() bool {
+	return e.ID != "" && e.ID != unset && e.CreatedAt != 0 && e.CreatedAt != unsetInt && e.Type != "" && e.Type != unset &&
+		len(e.Data) > 0 && e.Data[0] == '{'
 }
+
+func (e UnknownEvent) decodedType() EventType { return e.Type }
 
 // objectEvent is the value of every event's "object" field.
 const objectEvent = "event"
@@ -99,7 +100,8 @@ func unixTime(sec int64) time.Time {
 
 // marshalEvent writes an event in OpenAI's field order, with typ as its type
 // and "event" as its object when object is empty, so a struct literal
-// marshals to a body that decodes back to its own type.
+// marshals to a body that decodes back to its own type. Optional fields that
+// hold their zero value are left out, and nil arrays are written as [].
 func marshalEvent(id, object string, createdAt int64, typ EventType, data any) ([]byte, error) {
 	if object == "" {
 		object = objectEvent

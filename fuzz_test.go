@@ -17,6 +17,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/go-openai-webhooks/webhooks"
+	"github.com/go-openai-webhooks/webhooks/webhookstest"
 )
 
 // The fuzz targets check properties, not only that nothing panics. Their
@@ -46,6 +47,7 @@ func isOneOf(err error, sentinels []error) bool {
 func FuzzParseEvent(f *testing.F) {
 	for _, typ := range webhooks.EventTypes() {
 		f.Add(fixture(f, typ))
+		f.Add(webhookstest.Sample(typ))
 	}
 	f.Add([]byte(`{"id":"evt_1","created_at":1,"type":"x","data":{"s":"` + strings.Repeat("a", 1<<20) + `"}}`))
 	f.Add([]byte(`{"id":"evt_1","created_at":1,"type":"x","data":` + strings.Repeat(`{"a":`, 10001) + `1` + strings.Repeat(`}`, 10001) + `}`))

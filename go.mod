@@ -1,6 +1,6 @@
 module github.com/go-openai-webhooks/webhooks
 
-go 1.23
+go 1.27
 
 require (
 	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1

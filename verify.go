@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/textproto"
@@ -41,28 +40,27 @@ var (
 	signatureHeader = newHeaderName(HeaderSignature)
 )
 
-// newHook decodes secret by the rules of [NewVerifier] and returns the
-// standard-webhooks signer for its key.
-func newHook(secret string) (*standardwebhooks.Webhook, error) {
+// decodeSecret returns the key that secret stands for, by the rules of
+// [NewVerifier].
+func decodeSecret(secret string) ([]byte, error) {
 	if secret == "" {
 		return nil, fmt.Errorf("%w: secret is empty", ErrInvalidSecret)
 	}
-	key := []byte(secret)
-	if enc, ok := strings.CutPrefix(secret, secretPrefix); ok {
-		var err error
-		key, err = base64.StdEncoding.Strict().DecodeString(enc)
-		// Decoding skips newlines; re-encoding catches them along with
-		// every other non-canonical spelling of the same bytes.
-		if err != nil || base64.StdEncoding.EncodeToString(key) != enc {
-			return nil, fmt.Errorf("%w: text after %s is not canonical standard base64", ErrInvalidSecret, secretPrefix)
-		}
-		if len(key) < minSecretBytes || len(key) > maxSecretBytes {
-			return nil, fmt.Errorf("%w: %s secret decodes to %d bytes, want %d to %d",
-				ErrInvalidSecret, secretPrefix, len(key), minSecretBytes, maxSecretBytes)
-		}
+	enc, ok := strings.CutPrefix(secret, secretPrefix)
+	if !ok {
+		return []byte(secret), nil
 	}
-	// NewWebhookRaw never fails; its error result is for future versions.
-	return standardwebhooks.NewWebhookRaw(key)
+	key, err := base64.StdEncoding.Strict().DecodeString(enc)
+	// Decoding skips newlines; re-encoding catches them along with every
+	// other non-canonical spelling of the same bytes.
+	if err != nil || base64.StdEncoding.EncodeToString(key) != enc {
+		return nil, fmt.Errorf("%w: text after %s is not canonical standard base64", ErrInvalidSecret, secretPrefix)
+	}
+	if len(key) < minSecretBytes || len(key) > maxSecretBytes {
+		return nil, fmt.Errorf("%w: %s secret decodes to %d bytes, want %d to %d",
+			ErrInvalidSecret, secretPrefix, len(key), minSecretBytes, maxSecretBytes)
+	}
+	return key, nil
 }
 
 // Sign returns the webhook-signature header value for a delivery of body with
@@ -77,7 +75,12 @@ func Sign(secret, msgID string, timestamp time.Time, body []byte) (string, error
 	if msgID == "" {
 		return "", fmt.Errorf("%w: %s is empty", ErrMissingHeader, HeaderID)
 	}
-	hook, err := newHook(secret)
+	key, err := decodeSecret(secret)
+	if err != nil {
+		return "", err
+	}
+	// NewWebhookRaw never fails; its error result is for future versions.
+	hook, err := standardwebhooks.NewWebhookRaw(key)
 	if err != nil {
 		return "", err
 	}
@@ -86,11 +89,14 @@ func Sign(secret, msgID string, timestamp time.Time, body []byte) (string, error
 
 // Verify reports whether body and headers form an authentic, timely delivery.
 //
-// The standard-webhooks library checks the signature first: any of the
-// space-separated "v1," signatures in webhook-signature may match, under any
-// of the Verifier's secrets. Only then is the webhook-timestamp compared with
-// the clock, so [ErrTimestampTooOld] and [ErrTimestampTooNew] are only ever
-// reported for authentic deliveries.
+// The signature is checked first: any of the space-separated "v1,"
+// signatures in webhook-signature may match the HMAC-SHA256 of
+// "<webhook-id>.<webhook-timestamp>.<body>", under any of the Verifier's
+// secrets, compared in constant time. Only then is the webhook-timestamp
+// compared with the clock, so [ErrTimestampTooOld] and [ErrTimestampTooNew]
+// are only ever reported for authentic deliveries. Verify accepts exactly the
+// deliveries that the standard-webhooks library's Verify accepts, without its
+// copies of the body: it allocates nothing, whatever the size of the body.
 //
 // Header names are matched whatever their case, so headers may come from a
 // request or be built by hand with lower-case keys, as serverless platforms
@@ -111,15 +117,15 @@ type delivery struct {
 
 // verify implements [Verifier.Verify] and returns the verified metadata.
 func (v *Verifier) verify(body []byte, headers http.Header) (delivery, error) {
-	id, idCanonical, err := header(headers, idHeader)
+	id, err := header(headers, idHeader)
 	if err != nil {
 		return delivery{}, err
 	}
-	ts, tsCanonical, err := header(headers, timestampHeader)
+	ts, err := header(headers, timestampHeader)
 	if err != nil {
 		return delivery{}, err
 	}
-	sig, sigCanonical, err := header(headers, signatureHeader)
+	sig, err := header(headers, signatureHeader)
 	if err != nil {
 		return delivery{}, err
 	}
@@ -127,21 +133,11 @@ func (v *Verifier) verify(body []byte, headers http.Header) (delivery, error) {
 	if err != nil {
 		return delivery{}, fmt.Errorf("%w: %s is not an integer", ErrInvalidHeader, HeaderTimestamp)
 	}
-	// The library reads the headers with http.Header.Get, which needs the
-	// canonical keys; hand it a canonical copy when the caller's map has
-	// other spellings.
-	if !idCanonical || !tsCanonical || !sigCanonical {
-		headers = http.Header{
-			idHeader.canonical:        {id},
-			timestampHeader.canonical: {ts},
-			signatureHeader.canonical: {sig},
-		}
-	}
-	if err := v.checkSignature(body, headers); err != nil {
+	if !v.signed(id, timestamp, body, sig) {
 		if !hasSignatureEntry(sig) { // then say why nothing could match
 			return delivery{}, fmt.Errorf("%w: %s has no \"<version>,<signature>\" entry", ErrInvalidHeader, HeaderSignature)
 		}
-		return delivery{}, err
+		return delivery{}, ErrInvalidSignature
 	}
 	if err := v.checkTimestamp(timestamp); err != nil {
 		return delivery{}, err
@@ -149,21 +145,15 @@ func (v *Verifier) verify(body []byte, headers http.Header) (delivery, error) {
 	return delivery{id: id, timestamp: timestamp}, nil
 }
 
-// checkSignature reports whether any of v's secrets verifies the signature in
-// headers, whose three values are known to be present and well-formed.
-func (v *Verifier) checkSignature(body []byte, headers http.Header) error {
-	for _, hook := range v.hooks {
-		err := hook.VerifyIgnoringTimestamp(body, headers)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, standardwebhooks.ErrNoMatchingSignature) {
-			// verify checked the headers the library rejects; reaching
-			// this means the library's rules changed.
-			return fmt.Errorf("%w: rejected by the standard-webhooks library", ErrInvalidHeader)
+// signed reports whether the signature list matches the delivery under any
+// of v's keys.
+func (v *Verifier) signed(id string, timestamp int64, body []byte, list string) bool {
+	for _, k := range v.keys {
+		if k.verifies(id, timestamp, body, list) {
+			return true
 		}
 	}
-	return ErrInvalidSignature
+	return false
 }
 
 // checkTimestamp compares a signed timestamp (Unix seconds) with v's clock.
@@ -182,13 +172,12 @@ func (v *Verifier) checkTimestamp(timestamp int64) error {
 	return nil
 }
 
-// header returns the first value of the named header, and whether it was
-// stored under the canonical key. The canonical key wins; otherwise a key in
-// any other case is found, unless several spellings are present, which is
-// ambiguous.
-func header(h http.Header, hn headerName) (value string, isCanonical bool, err error) {
-	values, isCanonical := h[hn.canonical]
-	if !isCanonical {
+// header returns the first value of the named header. The canonical key, as
+// net/http stores it, wins; without it, a key in any other case is found,
+// unless several such spellings are present, which is ambiguous.
+func header(h http.Header, hn headerName) (string, error) {
+	values, ok := h[hn.canonical]
+	if !ok {
 		matches := 0
 		for k, vs := range h {
 			if textproto.CanonicalMIMEHeaderKey(k) == hn.canonical {
@@ -197,13 +186,13 @@ func header(h http.Header, hn headerName) (value string, isCanonical bool, err e
 			}
 		}
 		if matches > 1 {
-			return "", false, fmt.Errorf("%w: %s is given under %d spellings", ErrInvalidHeader, hn.name, matches)
+			return "", fmt.Errorf("%w: %s is given under %d spellings", ErrInvalidHeader, hn.name, matches)
 		}
 	}
 	if len(values) == 0 || values[0] == "" {
-		return "", false, fmt.Errorf("%w: %s", ErrMissingHeader, hn.name)
+		return "", fmt.Errorf("%w: %s", ErrMissingHeader, hn.name)
 	}
-	return values[0], isCanonical, nil
+	return values[0], nil
 }
 
 // hasSignatureEntry reports whether the webhook-signature list holds at least

@@ -34,8 +34,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 // Names of the Standard Webhooks headers that carry a delivery's metadata, as
@@ -128,7 +126,7 @@ func (e *PayloadError) Unwrap() error { return ErrInvalidPayload }
 // safe for concurrent use by multiple goroutines, as long as the clock given
 // to [WithClock] is.
 type Verifier struct {
-	hooks     []*standardwebhooks.Webhook // one per accepted secret, primary first
+	keys      []*signingKey // one per accepted secret, primary first
 	tolerance time.Duration
 	now       func() time.Time
 }
@@ -197,12 +195,12 @@ func WithAdditionalSecrets(secrets ...string) Option {
 	}
 }
 
-// addSecret decodes secret and appends a signer for it to v.hooks.
+// addSecret decodes secret and appends its key to v.keys.
 func (v *Verifier) addSecret(secret string) error {
-	hook, err := newHook(secret)
+	key, err := decodeSecret(secret)
 	if err != nil {
 		return err
 	}
-	v.hooks = append(v.hooks, hook)
+	v.keys = append(v.keys, newSigningKey(key))
 	return nil
 }

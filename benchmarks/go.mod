@@ -1,10 +1,10 @@
 module github.com/go-openai-webhooks/webhooks/benchmarks
 
-go 1.26.0
+go 1.27
 
 require (
-	github.com/go-openai-webhooks/webhooks v0.0.0
-	github.com/openai/openai-go/v3 v3.96.0
+	github.com/go-openai-webhooks/webhooks v0.1.0
+	github.com/openai/openai-go/v3 v3.98.0
 	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1
 )
 
@@ -15,5 +15,3 @@ require (
 	github.com/tidwall/pretty v1.2.1 // indirect
 	github.com/tidwall/sjson v1.2.5 // indirect
 )
-
-replace github.com/go-openai-webhooks/webhooks => ../

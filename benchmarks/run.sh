@@ -5,6 +5,7 @@
 #   RUNS=10 BENCHTIME=1s ./run.sh
 set -euo pipefail
 cd "$(dirname "$0")"
+export GOTOOLCHAIN=go1.27.3 # Go 1.27 or later; fetched through the module proxy if need be
 runs=${RUNS:-10}
 benchtime=${BENCHTIME:-1s}
 bin=$(mktemp -d)/compare.test

@@ -1,9 +1,9 @@
 module github.com/go-openai-webhooks/webhooks/redisstore
 
-go 1.23
+go 1.27
 
 require (
-	github.com/go-openai-webhooks/webhooks v0.0.0
+	github.com/go-openai-webhooks/webhooks v0.1.0
 	github.com/redis/go-redis/v9 v9.18.0
 	github.com/stretchr/testify v1.12.1
 )
@@ -15,5 +15,3 @@ require (
 	go.uber.org/atomic v1.11.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )
-
-replace github.com/go-openai-webhooks/webhooks => ../

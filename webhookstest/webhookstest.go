@@ -14,7 +14,6 @@ package webhookstest
 import (
 	"bytes"
 	"crypto/rand"
-	"embed"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -139,17 +138,16 @@ func Body(event any) []byte {
 	return body
 }
 
-//go:embed samples/*.json
-var samples embed.FS
-
 // Sample returns a realistic body of an event of type t, valid for OpenAI's
-// schema, with ids in OpenAI's formats; [webhooks.ParseEvent] decodes it to
-// the struct of t. Each call returns a fresh copy. Sample panics if t is not
-// one of [webhooks.EventTypes].
+// schema, with ids in OpenAI's formats and every optional field set;
+// [webhooks.ParseEvent] decodes it to the struct of t. The samples are
+// generated from the package's catalogue, so every type in
+// [webhooks.EventTypes] has one. Each call returns a fresh copy. Sample
+// panics if t is not one of [webhooks.EventTypes].
 func Sample(t webhooks.EventType) []byte {
-	body, err := samples.ReadFile("samples/" + string(t) + ".json")
-	if err != nil || !t.Known() {
+	body, ok := samples[t]
+	if !ok {
 		panic(fmt.Sprintf("webhookstest: no sample for event type %q", t))
 	}
-	return body
+	return []byte(body)
 }

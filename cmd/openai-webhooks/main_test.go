@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,7 +83,7 @@ func TestDemo(t *testing.T) {
 	} {
 		assert.Regexp(t, row, r.stdout)
 	}
-	assert.Contains(t, r.stdout, "All 21 deliveries answered as they should be.")
+	assert.Contains(t, r.stdout, fmt.Sprintf("All %d deliveries answered as they should be.", len(webhooks.EventTypes())+5))
 	assert.NotContains(t, r.stdout, "FAIL")
 	assert.NotContains(t, r.stdout, "whsec_", "the demo must not print its secret")
 }
@@ -126,7 +127,7 @@ func TestListenAndTrigger(t *testing.T) {
 			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 			require.Len(t, lines, 2)
 			if !asJSON {
-				assert.Regexp(t, `accepted realtime\.call\.incoming evt_68a4f0c1e5d88190a1b2c3d4e5f6a7b8 \(RealtimeCallIncomingWebhookEvent\) webhook-id wh_trigger_1 data \{"call_id":"rtc_479a275623b54bdb9b6fbae2f7cbd408"`, lines[0])
+				assert.Regexp(t, `accepted realtime\.call\.incoming `+sampleID(t, webhooks.EventTypeRealtimeCallIncoming)+` \(RealtimeCallIncomingWebhookEvent\) webhook-id wh_trigger_1 data \{"call_id":"rtc_479a275623b54bdb9b6fbae2f7cbd408"`, lines[0])
 				assert.Regexp(t, `rejected webhook-id "wh_trigger_2": webhooks: no matching signature`, lines[1])
 				return
 			}
@@ -141,11 +142,19 @@ func TestListenAndTrigger(t *testing.T) {
 			assert.Equal(t, "RealtimeCallIncomingWebhookEvent", accepted.Struct)
 			event, err := webhooks.ParseEvent(accepted.Event)
 			require.NoError(t, err, "the printed event is a valid body")
-			assert.Equal(t, "evt_68a4f0c1e5d88190a1b2c3d4e5f6a7b8", event.EventID())
+			assert.Equal(t, sampleID(t, webhooks.EventTypeRealtimeCallIncoming), event.EventID())
 			assert.Equal(t, "rejected", rejected.Result)
 			assert.Contains(t, rejected.Error, webhooks.ErrInvalidSignature.Error())
 		})
 	}
+}
+
+// sampleID returns the event id of the sample of typ.
+func sampleID(t *testing.T, typ webhooks.EventType) string {
+	t.Helper()
+	event, err := webhooks.ParseEvent(webhookstest.Sample(typ))
+	require.NoError(t, err)
+	return event.EventID()
 }
 
 func TestSignThenVerify(t *testing.T) {
@@ -169,7 +178,7 @@ func TestSignThenVerify(t *testing.T) {
 		wantCode int
 		want     string
 	}{
-		{"what sign produced", secret, body, verifyArgs, 0, "valid: fine_tuning.job.failed evt_685513b8d9e08190b6f7a8b9c0d1e2f3 (FineTuningJobFailedWebhookEvent)"},
+		{"what sign produced", secret, body, verifyArgs, 0, "valid: fine_tuning.job.failed " + sampleID(t, webhooks.EventTypeFineTuningJobFailed) + " (FineTuningJobFailedWebhookEvent)"},
 		{"a changed body", secret, strings.Replace(body, "ftjob-", "ftjob_", 1), verifyArgs, 1, "invalid delivery: webhooks: no matching signature"},
 		{"another secret", webhookstest.NewSecret(), body, verifyArgs, 1, "invalid delivery: webhooks: no matching signature"},
 		{"a missing header", secret, body, verifyArgs[:5], 1, "invalid delivery: webhooks: missing header: webhook-signature"},
@@ -254,7 +263,7 @@ func TestBinary(t *testing.T) {
 	demo := exec.Command(bin, "demo")
 	out, err = demo.CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	assert.Contains(t, string(out), "All 21 deliveries answered as they should be.")
+	assert.Contains(t, string(out), fmt.Sprintf("All %d deliveries answered as they should be.", len(webhooks.EventTypes())+5))
 
 	for args, want := range map[string]int{"sign --nope": 2, "": 2, "help": 0} {
 		cmd := exec.Command(bin, strings.Fields(args)...)
