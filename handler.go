@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,8 +10,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"runtime/debug"
-	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -20,16 +19,31 @@ import (
 // resources, and weigh a few hundred bytes.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultCallbackTimeout is how long a callback may run unless
+// [WithCallbackTimeout] says otherwise. OpenAI does not say how long it waits
+// for an answer ("a few seconds"); Standard Webhooks senders commonly wait
+// 15. A callback that needs longer belongs in a queue (see the riverqueue
+// module).
+const DefaultCallbackTimeout = 10 * time.Second
+
+// DefaultLease is how long a claim on a webhook-id lasts before it is
+// renewed, unless [WithLease] says otherwise. It bounds how long a replica
+// that crashed in the middle of a callback keeps OpenAI's next copy waiting
+// (answered 409): ten seconds, less than OpenAI's first retry is likely to
+// take. Renewed every third of it, it survives a slow or failed round trip
+// to the store.
+const DefaultLease = 10 * time.Second
+
 // idempotencyMargin is how much longer than the verifier's tolerance a
-// Handler remembers a webhook-id by default.
+// Handler remembers a processed webhook-id by default.
 const idempotencyMargin = time.Minute
 
 // retryAfter is the Retry-After, in seconds, of the answers that ask OpenAI
 // to send a delivery again.
 const retryAfter = "5"
 
-// Errors a [Handler] passes to the function given to [WithErrorHandler],
-// besides those of [Verifier.Unwrap]. Each names the answer it caused.
+// Errors of a [Handler], besides those of [Verifier.Unwrap], in the
+// [Outcome] of a delivery. Each names the answer it causes.
 var (
 	// ErrMethodNotAllowed: the request was not a POST (405).
 	ErrMethodNotAllowed = errors.New("webhooks: method not allowed")
@@ -38,46 +52,50 @@ var (
 	// ErrBodyUnreadable: reading the body failed, for example because the
 	// client went away (400).
 	ErrBodyUnreadable = errors.New("webhooks: cannot read body")
-	// ErrInProgress: another delivery with the same webhook-id is being
-	// processed (409, so that OpenAI sends it again).
+	// ErrInProgress: another delivery with the same webhook-id holds a claim
+	// that has not lapsed (409, so that OpenAI sends it again).
 	ErrInProgress = errors.New("webhooks: delivery already in progress")
 	// ErrCallbackFailed: the callback returned an error, which this one
-	// wraps, or panicked (500, so that OpenAI sends it again).
+	// wraps, panicked, or did not return by its deadline (500, so that OpenAI
+	// sends it again).
 	ErrCallbackFailed = errors.New("webhooks: callback failed")
 	// ErrStoreUnavailable: the [IdempotencyStore] failed, and the callback
-	// was not called (503, so that OpenAI sends it again). After a
-	// successful callback, a failure to record it is reported with this
-	// error too, and answered 200.
+	// was not called (503, so that OpenAI sends it again). It also wraps
+	// [Outcome.StoreErr].
 	ErrStoreUnavailable = errors.New("webhooks: idempotency store unavailable")
 )
 
-// A Handler is an [http.Handler] that receives OpenAI webhooks: it reads the
-// body up to a limit, verifies and decodes it with a [Verifier], processes
-// each webhook-id once through an [IdempotencyStore], calls the callback for
-// the event's type, and answers with the status that makes OpenAI retry a
-// delivery exactly when it was not processed:
+// A Handler receives OpenAI webhooks: it verifies and decodes each
+// delivery with a [Verifier], processes each webhook-id once through an
+// [IdempotencyStore], calls the callback for the event's type, and answers
+// with the status that makes OpenAI retry a delivery exactly when it was not
+// processed. It is an [http.Handler]; [Handler.Receive] is the same work for
+// any other transport, such as a serverless function. The answers:
 //
 //	405  not a POST (with Allow: POST)
 //	413  body over the limit, which is not read further
 //	400  missing or malformed headers, bad signature, timestamp out of
 //	     tolerance, invalid payload (with a generic body)
-//	200  processed by the callback, or processed before (a retry), or a type
-//	     with no callback
+//	200  processed by the callback, or processed before (a copy), or a
+//	     type with no callback
 //	409  the same webhook-id is being processed right now (with Retry-After)
-//	500  the callback returned an error or panicked (its claim is released,
-//	     so the retry is processed)
+//	500  the callback returned an error, panicked or passed its deadline
+//	     (its claim is released, so that the next copy is processed)
 //	503  the idempotency store failed (with Retry-After); nothing was called
 //
 // A Handler is safe for concurrent use; create it with [NewHandler].
 type Handler struct {
-	verifier *Verifier
-	fallback func(context.Context, Event) error
-	routes   map[reflect.Type]func(context.Context, Event) error
-	maxBody  int64
-	store    IdempotencyStore // nil: no deduplication
-	storeSet bool             // an option chose the store
-	window   time.Duration
-	onError  func(*http.Request, error)
+	verifier        *Verifier
+	fallback        func(context.Context, Event) error
+	routes          map[reflect.Type]func(context.Context, Event) error
+	maxBody         int64
+	store           IdempotencyStore // nil: no deduplication
+	storeSet        bool             // an option chose the store
+	window          time.Duration
+	lease           time.Duration
+	callbackTimeout time.Duration
+	onError         func(*http.Request, error)
+	outcomes        func(context.Context, Outcome)
 
 	tokenPrefix string // random, so that tokens differ between processes
 	tokens      atomic.Uint64
@@ -93,10 +111,12 @@ type HandlerOption func(*Handler)
 // fallback. With a nil fallback, events of other types, and unknown types,
 // are acknowledged and dropped.
 //
-// By default a Handler reads bodies up to [DefaultMaxBodyBytes] and
-// deduplicates with a [MemoryStore] of [DefaultMemoryStoreCapacity] ids,
-// each remembered for v's tolerance plus a minute; a delivery older than
-// that fails the timestamp check anyway.
+// By default a Handler reads bodies up to [DefaultMaxBodyBytes], gives each
+// callback [DefaultCallbackTimeout], and deduplicates with a [MemoryStore]
+// of [DefaultMemoryStoreCapacity] ids: a claim lasts [DefaultLease] and is
+// renewed while its callback runs, and a processed id is remembered for v's
+// tolerance plus a minute (a delivery older than that fails the timestamp
+// check anyway).
 //
 // NewHandler panics if v is nil or an option is given an unusable value,
 // as [http.ServeMux.Handle] panics on a bad pattern: these are mistakes in
@@ -108,12 +128,14 @@ func NewHandler(v *Verifier, fallback func(ctx context.Context, e Event) error, 
 	var prefix [8]byte
 	_, _ = rand.Read(prefix[:]) // never fails (crypto/rand)
 	h := &Handler{
-		verifier:    v,
-		fallback:    fallback,
-		routes:      make(map[reflect.Type]func(context.Context, Event) error),
-		maxBody:     DefaultMaxBodyBytes,
-		window:      v.tolerance + idempotencyMargin,
-		tokenPrefix: hex.EncodeToString(prefix[:]),
+		verifier:        v,
+		fallback:        fallback,
+		routes:          make(map[reflect.Type]func(context.Context, Event) error),
+		maxBody:         DefaultMaxBodyBytes,
+		window:          v.tolerance + idempotencyMargin,
+		lease:           DefaultLease,
+		callbackTimeout: DefaultCallbackTimeout,
+		tokenPrefix:     hex.EncodeToString(prefix[:]),
 	}
 	for _, opt := range opts {
 		opt(h)
@@ -175,14 +197,14 @@ func WithoutIdempotency() HandlerOption {
 	return func(h *Handler) { h.store, h.storeSet = nil, true }
 }
 
-// WithIdempotencyWindow sets how long the Handler's store remembers a
-// webhook-id, processed or in progress. The default, the verifier's
-// tolerance plus a minute, covers replays of one signed request: after it,
-// the timestamp check rejects them. OpenAI signs each retry anew, so a
-// retry of a delivery whose 2xx answer was lost can arrive later, up to 72
-// hours later; a service that must never process such a retry twice sets a
-// window that long and a store that can hold it (see the redisstore module).
-// d must be positive.
+// WithIdempotencyWindow sets how long the Handler's store remembers that a
+// webhook-id was processed. The default, the verifier's tolerance plus a
+// minute, covers replays of one signed request: after it, the timestamp check
+// rejects them. OpenAI signs each retry anew, so a retry of a delivery whose
+// 2xx answer was lost can arrive later, up to 72 hours later; a service that
+// must never process such a retry twice sets a window that long and a store
+// that can hold it (see the redisstore module). A claim lasts the lease
+// (see [WithLease]), not the window. d must be positive.
 func WithIdempotencyWindow(d time.Duration) HandlerOption {
 	if d <= 0 {
 		panic(fmt.Sprintf("webhooks: WithIdempotencyWindow(%v): the window must be positive", d))
@@ -190,18 +212,52 @@ func WithIdempotencyWindow(d time.Duration) HandlerOption {
 	return func(h *Handler) { h.window = d }
 }
 
-// WithErrorHandler sets a function that the Handler calls with every
-// delivery it does not answer 200, and with the reason, which matches one of
-// this package's sentinel errors. The answer itself stays generic; the
-// function is the place to log the reason. It must be safe for concurrent
-// use.
+// WithLease sets how long a claim on a webhook-id lasts before the Handler
+// renews it, which it does every third of d while the callback runs, and
+// never beyond the callback's deadline. A replica that crashes keeps the
+// next copy of its delivery waiting for at most d. The default is
+// [DefaultLease]; d must be positive.
+func WithLease(d time.Duration) HandlerOption {
+	if d <= 0 {
+		panic(fmt.Sprintf("webhooks: WithLease(%v): the lease must be positive", d))
+	}
+	return func(h *Handler) { h.lease = d }
+}
+
+// WithCallbackTimeout sets how long a callback may run: its context's
+// deadline. A callback that has not returned by then counts as failed: the
+// Handler answers 500 and releases the claim, so that the next copy is
+// processed, without waiting for the callback to return. A callback must
+// therefore stop when its context is done, or its work may be done twice.
+// The default is [DefaultCallbackTimeout]; d must be positive.
+func WithCallbackTimeout(d time.Duration) HandlerOption {
+	if d <= 0 {
+		panic(fmt.Sprintf("webhooks: WithCallbackTimeout(%v): the timeout must be positive", d))
+	}
+	return func(h *Handler) { h.callbackTimeout = d }
+}
+
+// WithOutcomes sets a function that the Handler calls with the [Outcome] of
+// every delivery, answered or not, from ServeHTTP and from Receive, once the
+// answer is decided: to count, log ([LogOutcomes]) and alert. It runs on the
+// delivery's goroutine, before the answer is written, and must be safe for
+// concurrent use.
+func WithOutcomes(fn func(ctx context.Context, o Outcome)) HandlerOption {
+	return func(h *Handler) { h.outcomes = fn }
+}
+
+// WithErrorHandler sets a function that ServeHTTP calls with every delivery
+// whose [Outcome] has an error: with Outcome.Err for each one not answered
+// 2xx, and with Outcome.StoreErr for one processed whose record failed. The
+// answer itself stays generic; the function is the place to log the reason.
+// It must be safe for concurrent use. [WithOutcomes] sees every delivery,
+// from Receive too.
 func WithErrorHandler(fn func(r *http.Request, err error)) HandlerOption {
 	return func(h *Handler) { h.onError = fn }
 }
 
-// Delivery describes the HTTP delivery that carried an event. A Handler
-// puts it in the context it passes to callbacks; read it with
-// [DeliveryFromContext].
+// Delivery describes the delivery that carried an event. A Handler puts it
+// in the context it passes to callbacks; read it with [DeliveryFromContext].
 type Delivery struct {
 	// ID is the webhook-id header: the same for every attempt to deliver
 	// one event, so it identifies retries.
@@ -226,11 +282,25 @@ func DeliveryFromContext(ctx context.Context) (Delivery, bool) {
 
 // ServeHTTP handles one delivery, as described on [Handler].
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	status, err := h.handle(w, r)
-	if err != nil && h.onError != nil {
-		h.onError(r, err)
+	start := time.Now()
+	var o Outcome
+	switch body, err := h.readBody(w, r); {
+	case r.Method != http.MethodPost:
+		o = rejected(http.StatusMethodNotAllowed, fmt.Errorf("%w: %s", ErrMethodNotAllowed, r.Method), r.Header)
+	case errors.Is(err, ErrBodyTooLarge):
+		o = rejected(http.StatusRequestEntityTooLarge, err, r.Header)
+	case err != nil:
+		o = rejected(http.StatusBadRequest, err, r.Header)
+	default:
+		o = h.receive(r.Context(), body, r.Header)
 	}
-	switch status {
+	h.report(r.Context(), &o, start)
+	if h.onError != nil {
+		if err := cmp.Or(o.Err, o.StoreErr); err != nil {
+			h.onError(r, err)
+		}
+	}
+	switch o.Status {
 	case http.StatusOK:
 		w.WriteHeader(http.StatusOK)
 		return
@@ -239,7 +309,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.StatusConflict, http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", retryAfter)
 	}
-	http.Error(w, answers[status], status)
+	http.Error(w, answers[o.Status], o.Status)
 }
 
 // answers are the generic bodies of the answers that are not 200. They
@@ -254,91 +324,12 @@ var answers = map[int]string{
 	http.StatusServiceUnavailable:    "temporarily unavailable; retry later",
 }
 
-// handle processes the delivery in r and returns the status to answer, and
-// the reason when it is not 200 (or when a success could not be recorded).
-func (h *Handler) handle(w http.ResponseWriter, r *http.Request) (int, error) {
-	if r.Method != http.MethodPost {
-		return http.StatusMethodNotAllowed, fmt.Errorf("%w: %s", ErrMethodNotAllowed, r.Method)
-	}
-	body, err := h.readBody(w, r)
-	if err != nil {
-		if errors.Is(err, ErrBodyTooLarge) {
-			return http.StatusRequestEntityTooLarge, err
-		}
-		return http.StatusBadRequest, err
-	}
-	d, err := h.verifier.verify(body, r.Header)
-	if err != nil {
-		return http.StatusBadRequest, err
-	}
-	event, err := ParseEvent(body)
-	if err != nil {
-		return http.StatusBadRequest, err
-	}
-	fn := h.routes[reflect.TypeOf(event)]
-	if fn == nil {
-		fn = h.fallback
-	}
-	if fn == nil {
-		return http.StatusOK, nil // nobody to tell: acknowledged
-	}
-	ctx := context.WithValue(r.Context(), deliveryKey{}, Delivery{
-		ID: d.id, Timestamp: time.Unix(d.timestamp, 0), Header: r.Header,
-	})
-	if h.store == nil {
-		if err := call(ctx, fn, event); err != nil {
-			return http.StatusInternalServerError, err
-		}
-		return http.StatusOK, nil
-	}
-	return h.once(ctx, d.id, fn, event)
-}
-
-// once calls fn for event unless the store says that the delivery id was, or
-// is being, processed.
-func (h *Handler) once(ctx context.Context, id string, fn func(context.Context, Event) error, event Event) (int, error) {
-	token := h.tokenPrefix + "-" + strconv.FormatUint(h.tokens.Add(1), 10)
-	status, err := h.store.Claim(ctx, id, token, h.window)
-	switch {
-	case err != nil:
-		return http.StatusServiceUnavailable, fmt.Errorf("%w: claiming %s: %w", ErrStoreUnavailable, id, err)
-	case status == Processed:
-		return http.StatusOK, nil
-	case status == InProgress:
-		return http.StatusConflict, fmt.Errorf("%w: %s", ErrInProgress, id)
-	case status != Claimed:
-		return http.StatusServiceUnavailable, fmt.Errorf("%w: claiming %s: unknown status %v", ErrStoreUnavailable, id, status)
-	}
-	// Record the outcome even if the client has gone away meanwhile.
-	bookkeeping := context.WithoutCancel(ctx)
-	if err := call(ctx, fn, event); err != nil {
-		if relErr := h.store.Release(bookkeeping, id, token); relErr != nil {
-			err = errors.Join(err, fmt.Errorf("%w: releasing %s: %w", ErrStoreUnavailable, id, relErr))
-		}
-		return http.StatusInternalServerError, err
-	}
-	if err := h.store.Done(bookkeeping, id, token, h.window); err != nil {
-		// Processed: answering anything but 2xx would have it processed again.
-		return http.StatusOK, fmt.Errorf("%w: recording %s as processed: %w", ErrStoreUnavailable, id, err)
-	}
-	return http.StatusOK, nil
-}
-
-// call runs fn, turning an error or a panic into an ErrCallbackFailed.
-func call(ctx context.Context, fn func(context.Context, Event) error, event Event) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: %s event %s: panic: %v\n%s", ErrCallbackFailed, event.EventType(), event.EventID(), p, debug.Stack())
-		}
-	}()
-	if err := fn(ctx, event); err != nil {
-		return fmt.Errorf("%w: %s event %s: %w", ErrCallbackFailed, event.EventType(), event.EventID(), err)
-	}
-	return nil
-}
-
-// readBody reads the body of r, up to the limit and not a byte further.
+// readBody reads the body of a POST, up to the limit and not a byte
+// further. It reads nothing of other methods.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.Method != http.MethodPost {
+		return nil, nil
+	}
 	if r.ContentLength > h.maxBody {
 		return nil, fmt.Errorf("%w: Content-Length %d, limit %d", ErrBodyTooLarge, r.ContentLength, h.maxBody)
 	}

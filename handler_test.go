@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -457,21 +458,28 @@ func TestHandlerPutsDeliveryInContext(t *testing.T) {
 // failingStore is an IdempotencyStore whose methods fail as told.
 type failingStore struct {
 	webhooks.IdempotencyStore
-	claimErr, doneErr, releaseErr error
+	claimErr, renewErr, doneErr, releaseErr error
 }
 
-func (s failingStore) Claim(ctx context.Context, id, token string, ttl time.Duration) (webhooks.ClaimStatus, error) {
+func (s failingStore) Claim(ctx context.Context, id, token string, lease time.Duration) (webhooks.ClaimStatus, error) {
 	if s.claimErr != nil {
 		return 0, s.claimErr
 	}
-	return s.IdempotencyStore.Claim(ctx, id, token, ttl)
+	return s.IdempotencyStore.Claim(ctx, id, token, lease)
 }
 
-func (s failingStore) Done(ctx context.Context, id, token string, ttl time.Duration) error {
+func (s failingStore) Renew(ctx context.Context, id, token string, lease time.Duration) error {
+	if s.renewErr != nil {
+		return s.renewErr
+	}
+	return s.IdempotencyStore.Renew(ctx, id, token, lease)
+}
+
+func (s failingStore) Done(ctx context.Context, id, token string, window time.Duration) error {
 	if s.doneErr != nil {
 		return s.doneErr
 	}
-	return s.IdempotencyStore.Done(ctx, id, token, ttl)
+	return s.IdempotencyStore.Done(ctx, id, token, window)
 }
 
 func (s failingStore) Release(ctx context.Context, id, token string) error {
@@ -484,67 +492,81 @@ func (s failingStore) Release(ctx context.Context, id, token string) error {
 func TestHandlerStoreFailures(t *testing.T) {
 	down := errors.New("connection refused")
 	tests := []struct {
-		name       string
-		store      failingStore
-		fail       func(webhooks.Event) error
-		wantStatus int
-		wantCalls  int
-		wantErrs   []error
+		name         string
+		store        failingStore
+		fail         func(webhooks.Event) error
+		wantStatus   int
+		wantCalls    int
+		wantErr      error // Outcome.Err; nil: none
+		wantStoreErr error // Outcome.StoreErr; nil: none
 	}{
 		{
 			name:       "claim fails: nothing is called, OpenAI retries",
 			store:      failingStore{claimErr: down},
 			wantStatus: http.StatusServiceUnavailable, wantCalls: 0,
-			wantErrs: []error{webhooks.ErrStoreUnavailable, down},
+			wantErr: webhooks.ErrStoreUnavailable,
 		},
 		{
 			name:       "done fails after processing: acknowledged, reported",
 			store:      failingStore{doneErr: down},
 			wantStatus: http.StatusOK, wantCalls: 1,
-			wantErrs: []error{webhooks.ErrStoreUnavailable, down},
+			wantStoreErr: webhooks.ErrStoreUnavailable,
 		},
 		{
-			name:       "release fails after a callback error: 500, both reported",
+			name:       "release fails after a callback error: 500, the callback's error, the store's apart",
 			store:      failingStore{releaseErr: down},
 			fail:       func(webhooks.Event) error { return errors.New("callback broke") },
 			wantStatus: http.StatusInternalServerError, wantCalls: 1,
-			wantErrs: []error{webhooks.ErrCallbackFailed, webhooks.ErrStoreUnavailable, down},
+			wantErr: webhooks.ErrCallbackFailed, wantStoreErr: webhooks.ErrStoreUnavailable,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.store.IdempotencyStore = webhooks.NewMemoryStore(0)
 			rc := &recorder{fail: tt.fail}
-			h := newTestHandler(t, rc, webhooks.WithIdempotencyStore(tt.store))
+			var got webhooks.Outcome
+			h := newTestHandler(t, rc, webhooks.WithIdempotencyStore(tt.store),
+				webhooks.WithOutcomes(func(_ context.Context, o webhooks.Outcome) { got = o }))
 			d := signedDelivery(t, testSecret, "wh_1", testNow, fixture(t, webhooks.EventTypeResponseCancelled))
 
 			rec := serve(h, d.request())
 			assert.Equal(t, tt.wantStatus, rec.Code)
+			assert.Equal(t, tt.wantStatus, got.Status)
 			if tt.wantStatus == http.StatusServiceUnavailable {
 				assert.Equal(t, "5", rec.Header().Get("Retry-After"))
 			}
 			assert.Equal(t, tt.wantCalls, rc.calls())
-			for _, want := range tt.wantErrs {
-				require.ErrorIs(t, rc.lastErr(), want)
+			assertOneSentinel(t, got.Err, tt.wantErr)
+			if tt.wantStoreErr == nil {
+				assert.NoError(t, got.StoreErr)
+			} else {
+				require.ErrorIs(t, got.StoreErr, tt.wantStoreErr)
+				require.ErrorIs(t, got.StoreErr, down)
 			}
+			require.ErrorIs(t, rc.lastErr(), cmp.Or(tt.wantErr, tt.wantStoreErr), "the error handler gets Err, or else StoreErr")
 		})
 	}
 }
 
 func TestHandlerStoreFullIsRetryable(t *testing.T) {
 	rc := &recorder{}
-	h := newTestHandler(t, rc, webhooks.WithIdempotencyStore(webhooks.NewMemoryStore(2)))
-	for i := 0; i < 3; i++ {
+	h := newTestHandler(t, rc, webhooks.WithIdempotencyStore(webhooks.NewMemoryStore(64))) // one id a shard
+	ok, full := 0, 0
+	for i := range 200 {
 		d := signedDelivery(t, testSecret, fmt.Sprintf("wh_%d", i), testNow, fixture(t, webhooks.EventTypeBatchCompleted))
-		rec := serve(h, d.request())
-		if i < 2 {
-			assert.Equal(t, http.StatusOK, rec.Code)
-			continue
+		switch rec := serve(h, d.request()); rec.Code {
+		case http.StatusOK:
+			ok++
+		case http.StatusServiceUnavailable:
+			full++
+			require.ErrorIs(t, rc.lastErr(), webhooks.ErrStoreFull)
+		default:
+			t.Fatalf("got status %d, want 200 or 503", rec.Code)
 		}
-		assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "a full store must not forget ids nor drop deliveries")
-		require.ErrorIs(t, rc.lastErr(), webhooks.ErrStoreFull)
 	}
-	assert.Equal(t, 2, rc.calls())
+	assert.LessOrEqual(t, ok, 64, "a full store must not forget ids")
+	assert.Positive(t, full, "a full store answers 503, so that OpenAI retries")
+	assert.Equal(t, ok, rc.calls(), "a delivery answered 503 is not processed")
 }
 
 func TestHandlerConcurrentCopiesRunOnce(t *testing.T) {
@@ -638,6 +660,8 @@ func TestNewHandlerPanicsOnProgrammingErrors(t *testing.T) {
 		{"zero body limit", func() { webhooks.WithMaxBodyBytes(0) }},
 		{"nil store", func() { webhooks.WithIdempotencyStore(nil) }},
 		{"zero window", func() { webhooks.WithIdempotencyWindow(0) }},
+		{"zero lease", func() { webhooks.WithLease(0) }},
+		{"negative callback timeout", func() { webhooks.WithCallbackTimeout(-time.Second) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

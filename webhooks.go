@@ -79,8 +79,10 @@ var (
 	// webhook-signature header is absent or empty; the message names it.
 	ErrMissingHeader = errors.New("webhooks: missing header")
 	// ErrInvalidHeader reports a webhook-timestamp that is not an integer, a
-	// webhook-signature with no "<version>,<signature>" entry, or a header
-	// given under several spellings of its name.
+	// webhook-signature with no "<version>,<signature>" entry, or, in headers
+	// without the canonical spelling of a name (Webhook-Id), that name under
+	// several other spellings; the canonical spelling, the one net/http
+	// uses, wins over the others.
 	ErrInvalidHeader = errors.New("webhooks: invalid header")
 	// ErrInvalidSignature reports that no v1 signature in webhook-signature
 	// matches the body under any of the verifier's secrets.

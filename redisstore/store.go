@@ -4,14 +4,16 @@
 //
 //	client := redis.NewClient(&redis.Options{Addr: "redis:6379"})
 //	handler := webhooks.NewHandler(verifier, process,
-//		webhooks.WithIdempotencyStore(redisstore.New(client)))
+//		webhooks.WithIdempotencyStore(redisstore.New(client)),
+//		webhooks.WithIdempotencyWindow(72*time.Hour))
 //
 // It is a module of its own, so that the webhooks module never depends on a
-// Redis client.
+// Redis client. It needs Redis 7.0 or later.
 package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,17 +31,20 @@ const DefaultKeyPrefix = "openai-webhooks:"
 const processed = ":processed"
 
 // Store is a [webhooks.IdempotencyStore] in Redis. The key of a webhook-id
-// holds the token of the delivery that claimed it, then the mark that it was
-// processed; it expires after the ttl the Handler gives, by default the
-// verifier's tolerance plus a minute. A Store is safe for concurrent use.
+// holds the token of the delivery that claimed it, for the lease the Handler
+// gives (it renews it while the callback runs); then the mark that it was
+// processed, for the Handler's idempotency window. A replica that crashes
+// leaves a claim that lapses within one lease. A Store is safe for
+// concurrent use.
 //
-// Every operation is one Lua script, so it is atomic and takes one round
-// trip; the scripts touch one key each, so they work with Redis Cluster.
-// When Redis fails, the operations return the error, and the Handler answers
-// 503 without calling back: nothing is processed twice, and nothing is
-// acknowledged that was not processed.
+// Every operation is one round trip on one key, so it works with Redis
+// Cluster: Claim is a plain SET NX GET, which costs Redis less than a script;
+// Renew, Done and Release, which must compare the token first, are Lua
+// scripts, atomic. When Redis fails, the operations return the error, and
+// the Handler answers 503 without calling back: nothing is processed twice,
+// and nothing is acknowledged that was not processed.
 type Store struct {
-	client redis.Scripter
+	client redis.Cmdable
 	prefix string
 }
 
@@ -54,9 +59,9 @@ type Option func(*Store)
 func WithKeyPrefix(prefix string) Option { return func(s *Store) { s.prefix = prefix } }
 
 // New returns a Store that keeps its keys in client: a *redis.Client, a
-// *redis.ClusterClient, or any other client that runs scripts. It panics if
-// client is nil.
-func New(client redis.Scripter, opts ...Option) *Store {
+// *redis.ClusterClient, or any other client of go-redis. It panics if client
+// is nil.
+func New(client redis.Cmdable, opts ...Option) *Store {
 	if client == nil {
 		panic("redisstore: New with a nil client")
 	}
@@ -67,15 +72,14 @@ func New(client redis.Scripter, opts ...Option) *Store {
 	return s
 }
 
-// claimScript claims KEYS[1] for token ARGV[1] for ARGV[2] ms with SET NX
-// PX; if the key exists, it says whether it holds the processed mark ARGV[3].
-var claimScript = redis.NewScript(`
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-if redis.call('GET', KEYS[1]) == ARGV[3] then return 2 end
-return 1`)
+// renewScript extends the lease of KEYS[1] to ARGV[2] ms if token ARGV[1]
+// holds it.
+var renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`)
 
 // doneScript marks KEYS[1] processed (ARGV[2]) for ARGV[3] ms if token
-// ARGV[1] holds it, or nobody does.
+// ARGV[1] holds it, or nothing does.
 var doneScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if v == ARGV[1] or v == false then
@@ -85,30 +89,46 @@ end
 return 0`)
 
 // releaseScript deletes KEYS[1] only if token ARGV[1] holds it, so that a
-// slow replica whose claim expired never deletes another's claim.
+// slow replica whose claim lapsed never deletes another's claim.
 var releaseScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`)
 
-// Claim implements [webhooks.IdempotencyStore].
-func (s *Store) Claim(ctx context.Context, id, token string, ttl time.Duration) (webhooks.ClaimStatus, error) {
-	n, err := claimScript.Run(ctx, s.client, []string{s.prefix + id}, token, millis(ttl), processed).Int()
-	if err != nil {
-		return 0, fmt.Errorf("redisstore: claiming %q: %w", id, err)
-	}
-	switch n {
-	case 0:
+// Claim implements [webhooks.IdempotencyStore] with SET key token NX PX lease
+// GET: it sets the key if it is absent, and returns what it held if not.
+func (s *Store) Claim(ctx context.Context, id, token string, lease time.Duration) (webhooks.ClaimStatus, error) {
+	old, err := s.client.SetArgs(ctx, s.prefix+id, token, redis.SetArgs{Mode: "NX", TTL: millis(lease), Get: true}).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
 		return webhooks.Claimed, nil
-	case 2:
+	case err != nil:
+		return 0, fmt.Errorf("redisstore: claiming %q: %w", id, err)
+	case old == processed:
 		return webhooks.Processed, nil
 	}
 	return webhooks.InProgress, nil
 }
 
+// Renew implements [webhooks.IdempotencyStore].
+func (s *Store) Renew(ctx context.Context, id, token string, lease time.Duration) error {
+	n, err := renewScript.Run(ctx, s.client, []string{s.prefix + id}, token, millis(lease).Milliseconds()).Int()
+	if err != nil {
+		return fmt.Errorf("redisstore: renewing %q: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("redisstore: renewing %q: %w", id, webhooks.ErrLeaseLost)
+	}
+	return nil
+}
+
 // Done implements [webhooks.IdempotencyStore].
-func (s *Store) Done(ctx context.Context, id, token string, ttl time.Duration) error {
-	if err := doneScript.Run(ctx, s.client, []string{s.prefix + id}, token, processed, millis(ttl)).Err(); err != nil {
+func (s *Store) Done(ctx context.Context, id, token string, window time.Duration) error {
+	n, err := doneScript.Run(ctx, s.client, []string{s.prefix + id}, token, processed, millis(window).Milliseconds()).Int()
+	if err != nil {
 		return fmt.Errorf("redisstore: recording %q as processed: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("redisstore: recording %q as processed: %w", id, webhooks.ErrLeaseLost)
 	}
 	return nil
 }
@@ -121,7 +141,7 @@ func (s *Store) Release(ctx context.Context, id, token string) error {
 	return nil
 }
 
-// millis converts ttl to the whole milliseconds of PX, at least one.
-func millis(ttl time.Duration) int64 {
-	return max(ttl.Milliseconds(), 1)
+// millis rounds d to whole milliseconds, at least one, as PX takes them.
+func millis(d time.Duration) time.Duration {
+	return max(d.Round(time.Millisecond), time.Millisecond)
 }

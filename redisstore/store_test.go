@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-openai-webhooks/webhooks"
 	"github.com/go-openai-webhooks/webhooks/redisstore"
+	"github.com/go-openai-webhooks/webhooks/webhookstest"
 )
 
 // These tests run against a real Redis at REDIS_URL (.ci/run starts one).
@@ -22,7 +23,7 @@ import (
 // must run.
 
 // testClient returns a client for REDIS_URL.
-func testClient(t *testing.T) *redis.Client {
+func testClient(t testing.TB) *redis.Client {
 	t.Helper()
 	url := os.Getenv("REDIS_URL")
 	if url == "" {
@@ -42,7 +43,7 @@ func testClient(t *testing.T) *redis.Client {
 // testPrefix returns a key prefix of the test's own, and deletes its keys
 // when the test ends: the tests never touch other keys of the Redis they are
 // given.
-func testPrefix(t *testing.T, client *redis.Client) string {
+func testPrefix(t testing.TB, client *redis.Client) string {
 	t.Helper()
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
@@ -57,78 +58,13 @@ func testPrefix(t *testing.T, client *redis.Client) string {
 	return prefix
 }
 
-func TestStore(t *testing.T) {
-	ctx := context.Background()
+// TestStoreContract runs the contract every IdempotencyStore keeps, the
+// same that the MemoryStore passes, against Redis.
+func TestStoreContract(t *testing.T) {
 	client := testClient(t)
-	const ttl = time.Minute
-	type step struct {
-		op      string // claim, done or release
-		id      string
-		token   string
-		want    webhooks.ClaimStatus // for claim
-		comment string
-	}
-	tests := []struct {
-		name  string
-		steps []step
-	}{
-		{"a first claim wins", []step{{op: "claim", id: "a", token: "t1", want: webhooks.Claimed}}},
-		{"a duplicate while in progress", []step{
-			{op: "claim", id: "a", token: "t1", want: webhooks.Claimed},
-			{op: "claim", id: "a", token: "t2", want: webhooks.InProgress},
-		}},
-		{"a duplicate after done", []step{
-			{op: "claim", id: "a", token: "t1", want: webhooks.Claimed},
-			{op: "done", id: "a", token: "t1"},
-			{op: "claim", id: "a", token: "t2", want: webhooks.Processed},
-		}},
-		{"a retry after release", []step{
-			{op: "claim", id: "a", token: "t1", want: webhooks.Claimed},
-			{op: "release", id: "a", token: "t1", comment: "the callback failed"},
-			{op: "claim", id: "a", token: "t2", want: webhooks.Claimed},
-		}},
-		{"release by another token leaves the claim", []step{
-			{op: "claim", id: "a", token: "t1", want: webhooks.Claimed},
-			{op: "release", id: "a", token: "t2", comment: "a slow replica whose claim expired"},
-			{op: "claim", id: "a", token: "t3", want: webhooks.InProgress},
-		}},
-		{"done by another token leaves the claim", []step{
-			{op: "claim", id: "a", token: "t1", want: webhooks.Claimed},
-			{op: "done", id: "a", token: "t2"},
-			{op: "claim", id: "a", token: "t3", want: webhooks.InProgress},
-		}},
-		{"release after done keeps it processed", []step{
-			{op: "claim", id: "a", token: "t1", want: webhooks.Claimed},
-			{op: "done", id: "a", token: "t1"},
-			{op: "release", id: "a", token: "t1"},
-			{op: "claim", id: "a", token: "t2", want: webhooks.Processed},
-		}},
-		{"done without a claim records it", []step{
-			{op: "done", id: "a", token: "t1", comment: "the claim expired while processing"},
-			{op: "claim", id: "a", token: "t2", want: webhooks.Processed},
-		}},
-		{"ids are independent", []step{
-			{op: "claim", id: "a", token: "t1", want: webhooks.Claimed},
-			{op: "claim", id: "b", token: "t1", want: webhooks.Claimed},
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			store := redisstore.New(client, redisstore.WithKeyPrefix(testPrefix(t, client)))
-			for i, s := range tt.steps {
-				switch s.op {
-				case "claim":
-					got, err := store.Claim(ctx, s.id, s.token, ttl)
-					require.NoError(t, err)
-					assert.Equal(t, s.want, got, "step %d: got %v, want %v", i, got, s.want)
-				case "done":
-					require.NoError(t, store.Done(ctx, s.id, s.token, ttl), "step %d", i)
-				case "release":
-					require.NoError(t, store.Release(ctx, s.id, s.token), "step %d", i)
-				}
-			}
-		})
-	}
+	webhookstest.TestStore(t, func(t *testing.T) webhooks.IdempotencyStore {
+		return redisstore.New(client, redisstore.WithKeyPrefix(testPrefix(t, client)))
+	})
 }
 
 func TestStoreKeysAndExpiry(t *testing.T) {
@@ -216,7 +152,9 @@ func TestStoreUnreachable(t *testing.T) {
 
 	_, err := store.Claim(ctx, "wh_1", "t", time.Minute)
 	require.Error(t, err)
+	require.Error(t, store.Renew(ctx, "wh_1", "t", time.Minute))
 	require.Error(t, store.Done(ctx, "wh_1", "t", time.Minute))
 	require.Error(t, store.Release(ctx, "wh_1", "t"))
+	assert.NotErrorIs(t, store.Renew(ctx, "wh_1", "t", time.Minute), webhooks.ErrLeaseLost, "Redis down is not a lost claim")
 	assert.Panics(t, func() { redisstore.New(nil) })
 }

@@ -1,7 +1,6 @@
-// Command table reads the output of the comparison benchmarks (go test
-// -bench Compare -benchmem, any number of runs) and prints BENCHMARKS.md's
-// tables: the median of every measure, each contender's ratio to this
-// library's Unwrap, and the issue's targets with the ratios they ask for.
+// Command table reads the output of the benchmarks that run.sh runs (any
+// number of runs) and prints BENCHMARKS.md's tables: the median of every
+// measure, the ratios, and the targets with the ratios they ask for.
 package main
 
 import (
@@ -16,93 +15,175 @@ import (
 	"strings"
 )
 
-// line matches one benchmark result: name, then value-unit pairs.
-var line = regexp.MustCompile(`^BenchmarkCompare/([^/]+)/(\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+// line matches one benchmark result: name, sub-benchmark, then value-unit
+// pairs.
+var line = regexp.MustCompile(`^Benchmark(\w+)(?:/(\S+?))?(?:-\d+)?\s+\d+\s+(.*)$`)
 
-// key names one benchmark: a delivery and an implementation.
-type key struct{ delivery, impl string }
+// key names one benchmark: its name and its sub-benchmark, such as Compare
+// and small/this Unwrap.
+type key struct{ bench, sub string }
 
 // samples are the measures of one benchmark over the runs, by unit.
 type samples map[string][]float64
 
+// results are the samples of every benchmark, and the benchmarks in the
+// order first seen.
+type results struct {
+	samples map[key]samples
+	order   []key
+	runs    int
+}
+
+func (r results) median(k key, unit string) float64 { return med(r.samples[k][unit]) }
+
+// target is a ratio of two medians and the bound it must keep.
+type target struct {
+	what     string
+	num, den key
+	unit     string
+	op       string // ">=" or "<="
+	goal     float64
+	format   string // of the measured value; "%.2f×" for a ratio
+}
+
 func main() {
-	results, order, runs, err := parse(os.Stdin)
+	r, err := parse(os.Stdin)
 	if err != nil {
 		log.Fatal(err)
 	}
-	if len(results) == 0 {
-		log.Fatal("no BenchmarkCompare results on stdin")
+	if len(r.samples) == 0 {
+		log.Fatal("no benchmark results on stdin")
 	}
-	median := func(k key, unit string) float64 { return med(results[k][unit]) }
+	fmt.Printf("Median of %d runs of each benchmark.\n", r.runs)
+	var targets []target
+	if r.has("Compare") {
+		targets = append(targets, compareTable(r)...)
+	}
+	if r.has("HTTP") {
+		targets = append(targets, handlerTables(r)...)
+	}
+	printTargets(r, targets)
+}
 
-	fmt.Printf("Median of %d runs of each benchmark.\n\n", runs)
-	fmt.Println("| Delivery | Implementation | ns/op | B/op | allocs/op | time ÷ this Unwrap | allocs ÷ this Unwrap |")
+// has reports whether r holds results of the named benchmark.
+func (r results) has(bench string) bool {
+	return slices.ContainsFunc(r.order, func(k key) bool { return k.bench == bench })
+}
+
+// compareTable prints the comparison of each delivery's contenders.
+func compareTable(r results) []target {
+	fmt.Println("\n| Delivery | Implementation | ns/op | B/op | allocs/op | time ÷ this Unwrap | allocs ÷ this Unwrap |")
 	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-	for _, k := range order {
-		base := key{k.delivery, "this Unwrap"}
-		fmt.Printf("| %s | %s | %.0f | %.0f | %.0f | %s | %s |\n", k.delivery, k.impl,
-			median(k, "ns/op"), median(k, "B/op"), median(k, "allocs/op"),
-			ratio(median(k, "ns/op"), median(base, "ns/op")), ratio(median(k, "allocs/op"), median(base, "allocs/op")))
-	}
-
-	type target struct {
-		what     string
-		num, den key
-		unit     string
-		op       string // ">=" or "<="
-		goal     float64
-	}
-	targets := []target{
-		{"small: openai-go time ÷ this Unwrap", key{"small", "openai-go Unwrap+AsAny"}, key{"small", "this Unwrap"}, "ns/op", ">=", 8},
-		{"agent: openai-go time ÷ this Unwrap", key{"agent", "openai-go Unwrap+AsAny"}, key{"agent", "this Unwrap"}, "ns/op", ">=", 8},
-		{"sip8: openai-go time ÷ this Unwrap", key{"sip8", "openai-go Unwrap+AsAny"}, key{"sip8", "this Unwrap"}, "ns/op", ">=", 15},
-		{"small: this Unwrap ÷ standard-webhooks Verify", key{"small", "this Unwrap"}, key{"small", "standard-webhooks Verify"}, "ns/op", "<=", 1},
-		{"64KiB: this Unwrap B/op ÷ small's", key{"64KiB", "this Unwrap"}, key{"small", "this Unwrap"}, "B/op", "<=", 2},
-	}
-	fmt.Println("\n| Target | Measured | Goal | Met |")
-	fmt.Println("| --- | ---: | ---: | --- |")
-	for _, t := range targets {
-		num, den := median(t.num, t.unit), median(t.den, t.unit)
-		if num == 0 || den == 0 {
-			log.Fatalf("missing results for %s", t.what)
+	unwrap := func(delivery string) key { return key{"Compare", delivery + "/this Unwrap"} }
+	for _, k := range r.order {
+		if k.bench != "Compare" {
+			continue
 		}
-		r := num / den
-		met := r >= t.goal
-		if t.op == "<=" {
-			met = r <= t.goal
-		}
-		fmt.Printf("| %s | %.2f× | %s %.2f× | %s |\n", t.what, r, map[string]string{">=": "≥", "<=": "≤"}[t.op], t.goal, map[bool]string{true: "yes", false: "**no**"}[met])
+		delivery, impl, _ := strings.Cut(k.sub, "/")
+		base := unwrap(delivery)
+		fmt.Printf("| %s | %s | %.0f | %.0f | %.0f | %s | %s |\n", delivery, impl,
+			r.median(k, "ns/op"), r.median(k, "B/op"), r.median(k, "allocs/op"),
+			ratio(r.median(k, "ns/op"), r.median(base, "ns/op")), ratio(r.median(k, "allocs/op"), r.median(base, "allocs/op")))
+	}
+	openai := func(delivery string) key { return key{"Compare", delivery + "/openai-go Unwrap+AsAny"} }
+	return []target{
+		{"small: openai-go time ÷ this Unwrap", openai("small"), unwrap("small"), "ns/op", ">=", 8, ""},
+		{"agent: openai-go time ÷ this Unwrap", openai("agent"), unwrap("agent"), "ns/op", ">=", 8, ""},
+		{"sip8: openai-go time ÷ this Unwrap", openai("sip8"), unwrap("sip8"), "ns/op", ">=", 15, ""},
+		{"small: this Unwrap ÷ standard-webhooks Verify", unwrap("small"), key{"Compare", "small/standard-webhooks Verify"}, "ns/op", "<=", 1, ""},
+		{"64KiB: this Unwrap B/op ÷ small's", unwrap("64KiB"), unwrap("small"), "B/op", "<=", 2, ""},
 	}
 }
 
-// parse reads benchmark output and returns the samples of every benchmark,
-// the benchmarks in the order first seen, and the number of runs.
-func parse(r io.Reader) (map[key]samples, []key, int, error) {
-	results := map[key]samples{}
-	var order []key
-	runs := 0
-	sc := bufio.NewScanner(r)
+// handlerTables prints the Handler over HTTP, the MemoryStore from several
+// goroutines, and claims after a burst of expiries.
+func handlerTables(r results) []target {
+	fmt.Println("\n| Over loopback HTTP | deliveries/s | ÷ bare |")
+	fmt.Println("| --- | ---: | ---: |")
+	bare := key{"HTTP", "bare"}
+	for _, k := range r.order {
+		if k.bench == "HTTP" {
+			fmt.Printf("| %s | %.0f | %s |\n", k.sub, r.median(k, "deliveries/s"), ratio(r.median(k, "deliveries/s"), r.median(bare, "deliveries/s")))
+		}
+	}
+	fmt.Println("\n| MemoryStore, Claim+Done | deliveries/s | ÷ one goroutine |")
+	fmt.Println("| --- | ---: | ---: |")
+	for _, k := range r.order {
+		if k.bench == "MemoryStoreClaimDone" {
+			store, _, _ := strings.Cut(k.sub, "/")
+			one := key{k.bench, store + "/goroutines=1"}
+			fmt.Printf("| %s | %.0f | %s |\n", k.sub, r.median(k, "deliveries/s"), ratio(r.median(k, "deliveries/s"), r.median(one, "deliveries/s")))
+		}
+	}
+	burst := key{"ClaimAfterBurst", ""}
+	fmt.Println("\n| Claims after 100 000 ids expire at once | p50 | p99.9 | max | most ids one claim dropped |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: |")
+	fmt.Printf("| median of the runs | %.1f µs | %.1f µs | %.1f µs | %.0f |\n", r.median(burst, "p50-ns")/1e3,
+		r.median(burst, "p999-ns")/1e3, r.median(burst, "max-ns")/1e3, r.median(burst, "max-dropped"))
+	return []target{
+		{"HTTP: Handler ÷ bare deliveries/s", key{"HTTP", "Handler"}, bare, "deliveries/s", ">=", 0.85, ""},
+		{"MemoryStore: 2 goroutines ÷ 1", key{"MemoryStoreClaimDone", "store=shared/goroutines=2"},
+			key{"MemoryStoreClaimDone", "store=shared/goroutines=1"}, "deliveries/s", ">=", 1.7, ""},
+		{"MemoryStore after a burst: slowest claim (µs)", burst, key{}, "max-ns", "<=", 1000, "%.0f µs"},
+	}
+}
+
+// printTargets prints the targets and whether each is met.
+func printTargets(r results, targets []target) {
+	fmt.Println("\n| Target | Measured | Goal | Met |")
+	fmt.Println("| --- | ---: | ---: | --- |")
+	for _, t := range targets {
+		v := r.median(t.num, t.unit)
+		if t.den != (key{}) {
+			if den := r.median(t.den, t.unit); den != 0 {
+				v /= den
+			} else {
+				v = 0
+			}
+		} else {
+			v /= 1e3 // ns to µs
+		}
+		if v == 0 {
+			log.Fatalf("missing results for %s", t.what)
+		}
+		format := t.format
+		if format == "" {
+			format = "%.2f×"
+		}
+		met := v >= t.goal
+		if t.op == "<=" {
+			met = v <= t.goal
+		}
+		fmt.Printf("| %s | %s | %s %s | %s |\n", t.what, fmt.Sprintf(format, v),
+			map[string]string{">=": "≥", "<=": "≤"}[t.op], fmt.Sprintf(format, t.goal), map[bool]string{true: "yes", false: "**no**"}[met])
+	}
+}
+
+// parse reads benchmark output.
+func parse(in io.Reader) (results, error) {
+	r := results{samples: map[key]samples{}}
+	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		m := line.FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
 		}
 		k := key{m[1], strings.ReplaceAll(m[2], "_", " ")}
-		if results[k] == nil {
-			results[k] = samples{}
-			order = append(order, k)
+		if r.samples[k] == nil {
+			r.samples[k] = samples{}
+			r.order = append(r.order, k)
 		}
 		fields := strings.Fields(m[3])
 		for i := 0; i+1 < len(fields); i += 2 {
 			v, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {
-				return nil, nil, 0, fmt.Errorf("%q: %w", sc.Text(), err)
+				return results{}, fmt.Errorf("%q: %w", sc.Text(), err)
 			}
-			results[k][fields[i+1]] = append(results[k][fields[i+1]], v)
+			r.samples[k][fields[i+1]] = append(r.samples[k][fields[i+1]], v)
 		}
-		runs = max(runs, len(results[k]["ns/op"]))
+		r.runs = max(r.runs, len(r.samples[k]["ns/op"]))
 	}
-	return results, order, runs, sc.Err()
+	return r, sc.Err()
 }
 
 // med returns the median of xs.

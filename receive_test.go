@@ -1,0 +1,309 @@
+package webhooks_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-openai-webhooks/webhooks"
+)
+
+// outcomeSentinels are the errors an Outcome.Err may match, one at a time.
+var outcomeSentinels = append([]error{
+	webhooks.ErrMethodNotAllowed, webhooks.ErrBodyTooLarge, webhooks.ErrBodyUnreadable,
+	webhooks.ErrInProgress, webhooks.ErrCallbackFailed, webhooks.ErrStoreUnavailable,
+}, deliverySentinels...)
+
+// assertOneSentinel checks that err matches want and no other sentinel, or
+// is nil when want is.
+func assertOneSentinel(t *testing.T, err, want error) {
+	t.Helper()
+	if want == nil {
+		assert.NoError(t, err)
+		return
+	}
+	require.ErrorIs(t, err, want)
+	for _, s := range outcomeSentinels {
+		if s != want {
+			assert.NotErrorIs(t, err, s, "an outcome's error matches exactly one sentinel")
+		}
+	}
+}
+
+// TestOutcomes sends one delivery of each kind and checks the Outcome that
+// Receive returns and WithOutcomes sees: the result, the status, the error
+// and its one sentinel, and what was known of the delivery.
+func TestOutcomes(t *testing.T) {
+	body := fixture(t, webhooks.EventTypeBatchCompleted)
+	valid := signedDelivery(t, testSecret, "wh_1", testNow, body)
+	processedBefore := webhooks.NewMemoryStore(0)
+	require.NoError(t, processedBefore.Done(context.Background(), "wh_1", "t", time.Hour))
+	claimedElsewhere := webhooks.NewMemoryStore(0)
+	_, err := claimedElsewhere.Claim(context.Background(), "wh_1", "other-replica", time.Hour)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name       string
+		delivery   testDelivery
+		fallback   func(context.Context, webhooks.Event) error
+		opts       []webhooks.HandlerOption
+		want       webhooks.Result
+		wantStatus int
+		wantErr    error
+		wantEvent  bool // EventType and EventID are known
+	}{
+		{"processed", valid, nil, nil, webhooks.ResultProcessed, http.StatusOK, nil, true},
+		{"duplicate of a processed one", valid, nil,
+			[]webhooks.HandlerOption{webhooks.WithIdempotencyStore(processedBefore)},
+			webhooks.ResultDuplicate, http.StatusOK, nil, true},
+		{"in progress elsewhere", valid, nil,
+			[]webhooks.HandlerOption{webhooks.WithIdempotencyStore(claimedElsewhere)},
+			webhooks.ResultInProgress, http.StatusConflict, webhooks.ErrInProgress, true},
+		{"ignored: no callback", valid, func(context.Context, webhooks.Event) error { return errSkip }, nil,
+			webhooks.ResultIgnored, http.StatusOK, nil, true},
+		{"rejected: bad signature", signedDelivery(t, "whsec_"+strings.Repeat("A", 43)+"=", "wh_1", testNow, body), nil, nil,
+			webhooks.ResultRejected, http.StatusBadRequest, webhooks.ErrInvalidSignature, false},
+		{"rejected: invalid payload", signedDelivery(t, testSecret, "wh_1", testNow, []byte(`{"id":"evt_1"}`)), nil, nil,
+			webhooks.ResultRejected, http.StatusBadRequest, webhooks.ErrInvalidPayload, false},
+		{"rejected: too large", valid, nil, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(10)},
+			webhooks.ResultRejected, http.StatusRequestEntityTooLarge, webhooks.ErrBodyTooLarge, false},
+		{"failed: the callback's error", valid, func(context.Context, webhooks.Event) error { return errors.New("db down") }, nil,
+			webhooks.ResultFailed, http.StatusInternalServerError, webhooks.ErrCallbackFailed, true},
+		{"store unavailable", valid, nil,
+			[]webhooks.HandlerOption{webhooks.WithIdempotencyStore(failingStore{IdempotencyStore: webhooks.NewMemoryStore(0), claimErr: errors.New("refused")})},
+			webhooks.ResultUnavailable, http.StatusServiceUnavailable, webhooks.ErrStoreUnavailable, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var seen []webhooks.Outcome
+			callback := tt.fallback
+			if callback == nil {
+				callback = func(context.Context, webhooks.Event) error { return nil }
+			}
+			opts := append([]webhooks.HandlerOption{
+				webhooks.WithOutcomes(func(_ context.Context, o webhooks.Outcome) { seen = append(seen, o) }),
+			}, tt.opts...)
+			var h *webhooks.Handler
+			if errors.Is(callback(context.Background(), nil), errSkip) {
+				h = webhooks.NewHandler(testVerifier(t), nil, opts...)
+			} else {
+				h = webhooks.NewHandler(testVerifier(t), callback, opts...)
+			}
+
+			got := h.Receive(context.Background(), tt.delivery.body, tt.delivery.headers)
+			assert.Equal(t, tt.want, got.Result, "got %v, want %v", got.Result, tt.want)
+			assert.Equal(t, tt.wantStatus, got.Status)
+			assertOneSentinel(t, got.Err, tt.wantErr)
+			assert.NoError(t, got.StoreErr)
+			assert.Equal(t, "wh_1", got.DeliveryID)
+			if tt.wantEvent {
+				assert.Equal(t, webhooks.EventTypeBatchCompleted, got.EventType)
+				assert.Equal(t, "evt_6853b1d4a0fc8190b6f1c2d3e4a5b6c7", got.EventID)
+			}
+			assert.Positive(t, got.Duration)
+			require.Len(t, seen, 1, "WithOutcomes sees every delivery once")
+			assert.Equal(t, got, seen[0])
+		})
+	}
+}
+
+// errSkip makes TestOutcomes build a Handler without a fallback.
+var errSkip = errors.New("no fallback")
+
+func TestServeHTTPReportsEveryOutcome(t *testing.T) {
+	var seen []webhooks.Outcome
+	h := webhooks.NewHandler(testVerifier(t), func(context.Context, webhooks.Event) error { return nil },
+		webhooks.WithOutcomes(func(_ context.Context, o webhooks.Outcome) { seen = append(seen, o) }))
+	d := signedDelivery(t, testSecret, "wh_1", testNow, fixture(t, webhooks.EventTypeBatchCompleted))
+
+	get := httptest.NewRequest(http.MethodGet, "/", nil)
+	assert.Equal(t, http.StatusMethodNotAllowed, serve(h, get).Code)
+	assert.Equal(t, http.StatusOK, serve(h, d.request()).Code)
+	assert.Equal(t, http.StatusOK, serve(h, d.request()).Code)
+
+	require.Len(t, seen, 3)
+	assert.Equal(t, webhooks.ResultRejected, seen[0].Result)
+	assertOneSentinel(t, seen[0].Err, webhooks.ErrMethodNotAllowed)
+	assert.Equal(t, webhooks.ResultProcessed, seen[1].Result)
+	assert.Equal(t, webhooks.ResultDuplicate, seen[2].Result)
+}
+
+// TestReceiveServerless sends one delivery three times, as a serverless
+// function gets it: the body, and headers in a map with lower-case names.
+func TestReceiveServerless(t *testing.T) {
+	var calls atomic.Int32
+	h := webhooks.NewHandler(testVerifier(t), func(context.Context, webhooks.Event) error {
+		calls.Add(1)
+		return nil
+	})
+	d := signedDelivery(t, testSecret, "wh_lambda_1", testNow, fixture(t, webhooks.EventTypeResponseCompleted))
+	headers := map[string]string{"content-type": "application/json"}
+	for name, values := range d.headers {
+		headers[strings.ToLower(name)] = values[0]
+	}
+	var results []webhooks.Result
+	for range 3 {
+		o := h.Receive(context.Background(), d.body, webhooks.HeaderFromMap(headers))
+		require.Equal(t, http.StatusOK, o.Status, "%v", o.Err)
+		results = append(results, o.Result)
+	}
+	assert.Equal(t, []webhooks.Result{webhooks.ResultProcessed, webhooks.ResultDuplicate, webhooks.ResultDuplicate}, results)
+	assert.Equal(t, int32(1), calls.Load())
+}
+
+func TestHeaderFromMap(t *testing.T) {
+	tests := []struct {
+		name string
+		in   map[string]string
+		want http.Header
+	}{
+		{"lower-case names", map[string]string{"webhook-id": "a", "webhook-timestamp": "1"},
+			http.Header{"Webhook-Id": {"a"}, "Webhook-Timestamp": {"1"}}},
+		{"names as sent", map[string]string{"Webhook-Signature": "v1,x", "X-Amzn-Trace-Id": "r"},
+			http.Header{"Webhook-Signature": {"v1,x"}, "X-Amzn-Trace-Id": {"r"}}},
+		{"two spellings of one name keep both, sorted", map[string]string{"webhook-id": "b", "Webhook-Id": "a"},
+			http.Header{"Webhook-Id": {"a", "b"}}},
+		{"empty", map[string]string{}, http.Header{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, webhooks.HeaderFromMap(tt.in))
+		})
+	}
+}
+
+// TestCallbackPastItsDeadline: a callback that ignores its context and
+// does not return counts as failed at its deadline; its claim is released,
+// so the next copy is processed at once.
+func TestCallbackPastItsDeadline(t *testing.T) {
+	var calls atomic.Int32
+	stuck := make(chan struct{})
+	defer close(stuck)
+	h := webhooks.NewHandler(testVerifier(t), func(ctx context.Context, _ webhooks.Event) error {
+		if calls.Add(1) == 1 {
+			<-stuck // hangs, whatever its context says
+		}
+		return nil
+	}, webhooks.WithCallbackTimeout(100*time.Millisecond))
+	d := signedDelivery(t, testSecret, "wh_hung", testNow, fixture(t, webhooks.EventTypeBatchFailed))
+
+	first := h.Receive(context.Background(), d.body, d.headers)
+	assert.Equal(t, webhooks.ResultFailed, first.Result)
+	assertOneSentinel(t, first.Err, webhooks.ErrCallbackFailed)
+	assert.Contains(t, first.Err.Error(), "did not return within 100ms")
+
+	second := h.Receive(context.Background(), d.body, d.headers)
+	assert.Equal(t, webhooks.ResultProcessed, second.Result, "%v", second.Err)
+	assert.Equal(t, int32(2), calls.Load())
+}
+
+// TestLongCallbackKeepsItsClaim: a callback that runs for several leases,
+// within its deadline, keeps its claim by renewal; a copy that arrives
+// meanwhile is answered 409 and not processed.
+func TestLongCallbackKeepsItsClaim(t *testing.T) {
+	const lease = 100 * time.Millisecond
+	var calls atomic.Int32
+	started := make(chan struct{})
+	h := webhooks.NewHandler(testVerifier(t), func(ctx context.Context, _ webhooks.Event) error {
+		calls.Add(1)
+		close(started)
+		select {
+		case <-time.After(6 * lease):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}, webhooks.WithLease(lease), webhooks.WithCallbackTimeout(time.Minute))
+	d := signedDelivery(t, testSecret, "wh_long", testNow, fixture(t, webhooks.EventTypeBatchFailed))
+
+	first := make(chan webhooks.Outcome)
+	go func() { first <- h.Receive(context.Background(), d.body, d.headers) }()
+	<-started
+	time.Sleep(3 * lease) // three leases: without renewal, the claim would have lapsed
+	copyOutcome := h.Receive(context.Background(), d.body, d.headers)
+	assert.Equal(t, webhooks.ResultInProgress, copyOutcome.Result)
+	assert.Equal(t, http.StatusConflict, copyOutcome.Status)
+
+	assert.Equal(t, webhooks.ResultProcessed, (<-first).Result)
+	assert.Equal(t, int32(1), calls.Load())
+	again := h.Receive(context.Background(), d.body, d.headers)
+	assert.Equal(t, webhooks.ResultDuplicate, again.Result)
+}
+
+// TestLostClaimCancelsTheCallback: when a renewal finds that another holds
+// the claim, the callback's context is canceled and the delivery fails.
+func TestLostClaimCancelsTheCallback(t *testing.T) {
+	store := failingStore{IdempotencyStore: webhooks.NewMemoryStore(0), renewErr: webhooks.ErrLeaseLost}
+	h := webhooks.NewHandler(testVerifier(t), func(ctx context.Context, _ webhooks.Event) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}, webhooks.WithIdempotencyStore(store), webhooks.WithLease(30*time.Millisecond), webhooks.WithCallbackTimeout(time.Minute))
+	d := signedDelivery(t, testSecret, "wh_lost", testNow, fixture(t, webhooks.EventTypeBatchFailed))
+	o := h.Receive(context.Background(), d.body, d.headers)
+	assert.Equal(t, webhooks.ResultFailed, o.Result)
+	assertOneSentinel(t, o.Err, webhooks.ErrCallbackFailed)
+}
+
+func TestCallbackContextOutlivesTheRequest(t *testing.T) {
+	var gotErr error
+	h := webhooks.NewHandler(testVerifier(t), func(ctx context.Context, _ webhooks.Event) error {
+		time.Sleep(20 * time.Millisecond)
+		gotErr = ctx.Err()
+		deadline, ok := ctx.Deadline()
+		if !ok || time.Until(deadline) > webhooks.DefaultCallbackTimeout {
+			return errors.New("no deadline within the callback timeout")
+		}
+		return nil
+	})
+	d := signedDelivery(t, testSecret, "wh_gone", testNow, fixture(t, webhooks.EventTypeBatchFailed))
+	ctx, cancel := context.WithCancel(context.Background())
+	req := d.request().WithContext(ctx)
+	go func() { time.Sleep(5 * time.Millisecond); cancel() }() // the client gives up
+	rec := serve(h, req)
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.NoError(t, gotErr, "the callback's context is not canceled with the request's")
+}
+
+func TestLogOutcomes(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := webhooks.LogOutcomes(logger)
+	tests := []struct {
+		o         webhooks.Outcome
+		wantLevel string
+	}{
+		{webhooks.Outcome{Result: webhooks.ResultProcessed, Status: 200, DeliveryID: "wh_1", EventType: "batch.completed", EventID: "evt_1"}, "INFO"},
+		{webhooks.Outcome{Result: webhooks.ResultDuplicate, Status: 200, DeliveryID: "wh_1"}, "INFO"},
+		{webhooks.Outcome{Result: webhooks.ResultInProgress, Status: 409, Err: webhooks.ErrInProgress}, "INFO"},
+		{webhooks.Outcome{Result: webhooks.ResultRejected, Status: 400, Err: webhooks.ErrInvalidSignature}, "WARN"},
+		{webhooks.Outcome{Result: webhooks.ResultProcessed, Status: 200, StoreErr: webhooks.ErrStoreUnavailable}, "WARN"},
+		{webhooks.Outcome{Result: webhooks.ResultFailed, Status: 500, Err: webhooks.ErrCallbackFailed}, "ERROR"},
+		{webhooks.Outcome{Result: webhooks.ResultUnavailable, Status: 503, Err: webhooks.ErrStoreUnavailable}, "ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.o.Result.String(), func(t *testing.T) {
+			buf.Reset()
+			log(context.Background(), tt.o)
+			var rec map[string]any
+			require.NoError(t, json.Unmarshal(buf.Bytes(), &rec))
+			assert.Equal(t, tt.wantLevel, rec["level"])
+			assert.Equal(t, tt.o.Result.String(), rec["result"])
+			assert.Equal(t, float64(tt.o.Status), rec["status"])
+			assert.Equal(t, tt.o.DeliveryID, rec["webhook_id"])
+			if tt.o.Err != nil {
+				assert.Equal(t, tt.o.Err.Error(), rec["error"])
+			}
+		})
+	}
+}
