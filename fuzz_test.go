@@ -201,7 +201,7 @@ func FuzzUnwrap(f *testing.F) {
 
 // secretErrors are the only messages a bad secret may produce: fixed text
 // and numbers, never any of the secret itself.
-var secretErrors = regexp.MustCompile(`^webhooks: invalid secret: (secret is empty|text after whsec_ is not canonical standard base64|whsec_ secret decodes to \d+ bytes, want 24 to 64)$`)
+var secretErrors = regexp.MustCompile(`^webhooks: invalid secret: (secret is empty|secret has leading or trailing whitespace|text after whsec_ is not canonical standard base64|whsec_ secret decodes to \d+ bytes, want 24 to 64)$`)
 
 // FuzzNewVerifier reads arbitrary secrets. An accepted one is usable to
 // sign and verify, with the key the rules say; a rejected one gives
@@ -226,8 +226,8 @@ func FuzzNewVerifier(f *testing.F) {
 			}
 			key = decoded
 		}
-		if secret == "" {
-			t.Fatal("accepted an empty secret")
+		if secret == "" || strings.TrimSpace(secret) != secret {
+			t.Fatalf("accepted %q, empty or with whitespace around it", secret)
 		}
 		hook, err := standardwebhooks.NewWebhookRaw(key)
 		if err != nil {

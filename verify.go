@@ -46,6 +46,11 @@ func decodeSecret(secret string) ([]byte, error) {
 	if secret == "" {
 		return nil, fmt.Errorf("%w: secret is empty", ErrInvalidSecret)
 	}
+	if strings.TrimSpace(secret) != secret {
+		// Pasted with a space or a newline: as raw key bytes it would verify
+		// nothing, and every delivery would fail with no hint why.
+		return nil, fmt.Errorf("%w: secret has leading or trailing whitespace", ErrInvalidSecret)
+	}
 	enc, ok := strings.CutPrefix(secret, secretPrefix)
 	if !ok {
 		return []byte(secret), nil

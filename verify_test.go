@@ -266,6 +266,14 @@ func TestNewVerifierSecrets(t *testing.T) {
 		{"whsec_ with a trailing newline", "whsec_" + key32 + "\n", webhooks.ErrInvalidSecret},
 		{"whsec_ with a leading space", "whsec_ " + key32, webhooks.ErrInvalidSecret},
 		{"whsec_ twice", "whsec_whsec_" + key32, webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a leading space, as pasted", " whsec_" + key32, webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a trailing space", "whsec_" + key32 + " ", webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a trailing CRLF", "whsec_" + key32 + "\r\n", webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a leading tab", "\twhsec_" + key32, webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a trailing no-break space", "whsec_" + key32 + "\u00a0", webhooks.ErrInvalidSecret},
+		{"raw secret with a trailing newline", "my-signing-secret\n", webhooks.ErrInvalidSecret},
+		{"raw secret with a space inside", "my signing secret", nil},
+		{"whitespace only", "   ", webhooks.ErrInvalidSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,7 +69,8 @@ const DefaultTolerance = 5 * time.Minute
 // any answer that is not 2xx, so a delivery rejected because of a passing
 // fault, such as clock skew, is sent again).
 var (
-	// ErrInvalidSecret reports an empty signing secret, or a whsec_ secret
+	// ErrInvalidSecret reports an empty signing secret, one with leading or
+	// trailing whitespace (as pasted from a dashboard), or a whsec_ secret
 	// that is not canonical standard base64 of 24 to 64 bytes.
 	ErrInvalidSecret = errors.New("webhooks: invalid secret")
 	// ErrInvalidOption reports an option given a value it cannot use, such
@@ -141,8 +142,10 @@ type Option func(*Verifier) error
 // A secret that starts with "whsec_", the form OpenAI shows, must continue
 // with canonical standard base64 that decodes to 24 to 64 bytes, which are the
 // key. Any other non-empty secret is used as the key bytes as they are, as
-// OpenAI's SDKs do. An empty or malformed secret gives [ErrInvalidSecret]; an
-// option with a value it cannot use gives [ErrInvalidOption].
+// OpenAI's SDKs do. An empty or malformed secret, or one with leading or
+// trailing whitespace (Unicode's), gives [ErrInvalidSecret], whose message
+// never holds the secret; an option with a value it cannot use gives
+// [ErrInvalidOption].
 func NewVerifier(secret string, opts ...Option) (*Verifier, error) {
 	v := &Verifier{tolerance: DefaultTolerance, now: time.Now}
 	if err := v.addSecret(secret); err != nil {

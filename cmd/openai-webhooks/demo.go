@@ -42,12 +42,12 @@ type demoCase struct {
 }
 
 // demoReceiver records what the demo's Handler did with each delivery,
-// by webhook-id.
+// by webhook-id: the events its callback got, and the outcomes.
 type demoReceiver struct {
 	mu       sync.Mutex
 	decoded  map[string]webhooks.Event
 	calls    map[string]int
-	rejected map[string]error
+	outcomes map[string]webhooks.Outcome
 }
 
 func (r *demoReceiver) callback(ctx context.Context, e webhooks.Event) error {
@@ -59,24 +59,25 @@ func (r *demoReceiver) callback(ctx context.Context, e webhooks.Event) error {
 	return nil
 }
 
-func (r *demoReceiver) reject(req *http.Request, err error) {
+func (r *demoReceiver) outcome(_ context.Context, o webhooks.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.rejected[req.Header.Get(webhooks.HeaderID)] = err
+	r.outcomes[o.DeliveryID] = o
 }
 
 // runDemo starts a receiver on a free loopback port with a fresh secret,
 // sends it a signed delivery of every event type and a few that must be
 // refused or recognized, and prints a table of what it answered and
-// decoded. It fails unless every row is as it should be.
+// decoded, 100 columns wide at most. It fails unless every row is as it
+// should be.
 func runDemo(ctx context.Context, out io.Writer) error {
 	secret := webhookstest.NewSecret()
 	verifier, err := webhooks.NewVerifier(secret)
 	if err != nil {
 		return err
 	}
-	rec := &demoReceiver{decoded: map[string]webhooks.Event{}, calls: map[string]int{}, rejected: map[string]error{}}
-	handler := webhooks.NewHandler(verifier, rec.callback, webhooks.WithErrorHandler(rec.reject))
+	rec := &demoReceiver{decoded: map[string]webhooks.Event{}, calls: map[string]int{}, outcomes: map[string]webhooks.Outcome{}}
+	handler := webhooks.NewHandler(verifier, rec.callback, webhooks.WithOutcomes(rec.outcome))
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -86,12 +87,12 @@ func runDemo(ctx context.Context, out io.Writer) error {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + "/webhooks/openai"
-	fmt.Fprintf(out, "Receiver: webhooks.Handler on %s, with a fresh secret.\n", url)
-	fmt.Fprintf(out, "Sending a signed delivery of each of the %d event types, then deliveries it must refuse or recognize.\n\n", len(webhooks.EventTypes()))
+	fmt.Fprintf(out, "A webhooks.Handler listens on %s, with a fresh secret.\n", url)
+	fmt.Fprintf(out, "It gets a signed delivery of each of the %d event types, then deliveries it must\nrefuse or recognize:\n\n", len(webhooks.EventTypes()))
 
 	cases := demoCases(secret)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DELIVERY\tTYPE\tGO STRUCT\tEVENT ID\tKEY DATA\tSTATUS\tCHECK")
+	fmt.Fprintln(tw, "DELIVERY\tTYPE\tDECODED AS\tSTATUS\tCHECK")
 	failed := 0
 	for _, c := range cases {
 		status, err := post(ctx, url, c.body, c.headers)
@@ -111,6 +112,13 @@ func runDemo(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("%d of %d deliveries were not answered as they should be", failed, len(cases))
 	}
 	fmt.Fprintf(out, "\nAll %d deliveries answered as they should be.\n", len(cases))
+	fmt.Fprint(out, `
+Next, with a receiver of your own:
+  export OPENAI_WEBHOOK_SECRET=$(openai-webhooks secret)
+  openai-webhooks listen --forward-to http://127.0.0.1:3000/webhooks   # your app, behind a verifier
+  openai-webhooks trigger response.completed --url http://127.0.0.1:8080/
+  openai-webhooks help trigger                                          # every event type
+`)
 	return nil
 }
 
@@ -141,7 +149,7 @@ func demoCases(secret string) []demoCase {
 		demoCase{name: "stale (10 min)", body: stale, headers: webhookstest.Headers(secret, stale, webhookstest.WithTimestamp(time.Now().Add(-10*time.Minute))),
 			wantStatus: http.StatusBadRequest, wantErr: webhooks.ErrTimestampTooOld},
 		demoCase{name: "duplicate", body: first.body, headers: first.headers,
-			wantStatus: http.StatusOK, wantStruct: "(processed before)"},
+			wantStatus: http.StatusOK, wantStruct: "(a copy: not processed again)"},
 		demoCase{name: "unknown type", body: unknown, headers: webhookstest.Headers(secret, unknown),
 			wantStatus: http.StatusOK, wantType: "video.generation.completed", wantStruct: "UnknownEvent"},
 	)
@@ -152,54 +160,32 @@ func demoCases(secret string) []demoCase {
 func (r *demoReceiver) check(c demoCase, status int) (row string, ok bool) {
 	id := c.headers.Get(webhooks.HeaderID)
 	r.mu.Lock()
-	event, calls, rejected := r.decoded[id], r.calls[id], r.rejected[id]
+	event, calls, o := r.decoded[id], r.calls[id], r.outcomes[id]
 	r.mu.Unlock()
 
-	typ, structName, eventID, key := "-", "-", "-", "-"
+	typ, decoded := typeOf(c.body), "-"
 	if event != nil {
-		typ, structName, eventID, key = string(event.EventType()), reflect.TypeOf(event).Name(), event.EventID(), keyData(event)
+		decoded = reflect.TypeOf(event).Name()
 	}
 	switch {
 	case c.wantErr != nil:
-		ok = errors.Is(rejected, c.wantErr) && calls == 0
-		if rejected != nil {
-			key = "refused: " + rejected.Error()
-		}
+		ok = errors.Is(o.Err, c.wantErr) && calls == 0 && o.Result == webhooks.ResultRejected
+		decoded = "refused: " + strings.TrimPrefix(c.wantErr.Error(), "webhooks: ")
 	case c.wantType == "": // a copy of a delivery already processed
-		ok = calls == 1 && rejected == nil
-		structName = c.wantStruct
+		ok = calls == 1 && o.Result == webhooks.ResultDuplicate
+		decoded = c.wantStruct
 	default:
-		ok = calls == 1 && rejected == nil && event.EventType() == c.wantType && structName == c.wantStruct
+		ok = calls == 1 && o.Result == webhooks.ResultProcessed && event.EventType() == c.wantType && decoded == c.wantStruct
 	}
 	ok = ok && status == c.wantStatus
 	check := "ok"
 	if !ok {
-		check = fmt.Sprintf("FAIL (want %d %s)", c.wantStatus, c.wantStruct)
+		check = fmt.Sprintf("FAIL (want %d %s, got %v %v)", c.wantStatus, c.wantStruct, o.Result, o.Err)
 	}
-	if c.wantErr != nil && event == nil {
-		typ = typeOf(c.body)
-	}
-	return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%d\t%s", c.name, typ, structName, eventID, key, status, check), ok
+	return fmt.Sprintf("%s\t%s\t%s\t%d\t%s", c.name, typ, decoded, status, check), ok
 }
 
-// keyData shows the main field of an event's data: the first field of its
-// Data struct, or the raw data of an UnknownEvent.
-func keyData(e webhooks.Event) string {
-	data := reflect.ValueOf(e).FieldByName("Data")
-	if data.Kind() != reflect.Struct {
-		return fmt.Sprintf("data=%s", data.Bytes())
-	}
-	f := data.Type().Field(0)
-	return fmt.Sprintf("data.%s=%v", jsonName(f), data.Field(0).Interface())
-}
-
-// jsonName returns the JSON name of a struct field.
-func jsonName(f reflect.StructField) string {
-	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-	return name
-}
-
-// typeOf returns the type field of a body, for showing refused deliveries.
+// typeOf returns the type field of a body.
 func typeOf(body []byte) string {
 	event, err := webhooks.ParseEvent(body)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,10 +20,18 @@ import (
 func listenFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	asJSON := fs.Bool("json", false, "print one JSON object per line instead of text")
+	forwardTo := fs.String("forward-to", "", "relay each verified delivery, unchanged, to this URL (your app), and answer with its status")
 	secret := addSecretFlag(fs, e)
 	return func(ctx context.Context, args []string) error {
 		if err := noArgs(args); err != nil {
 			return err
+		}
+		var app string
+		if *forwardTo != "" {
+			var err error
+			if app, err = receiverURL("--forward-to", *forwardTo); err != nil {
+				return err
+			}
 		}
 		s, err := secret.get()
 		if err != nil {
@@ -32,15 +41,16 @@ func listenFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if err != nil {
 			return err
 		}
-		p := &printer{w: e.stdout, json: *asJSON}
-		handler := webhooks.NewHandler(verifier, p.accepted, webhooks.WithErrorHandler(p.rejected))
-
+		l := newListener(verifier, e.stdout, *asJSON, app)
 		ln, err := net.Listen("tcp", *addr)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "listening on http://%s (any path); Ctrl-C to stop\n", ln.Addr())
-		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+		if app != "" {
+			fmt.Fprintf(e.stderr, "forwarding each verified delivery to %s\n", app)
+		}
+		srv := &http.Server{Handler: l, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 		go func() {
 			<-ctx.Done()
 			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -54,7 +64,149 @@ func listenFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 	}
 }
 
-// printer prints what a listening Handler accepted and rejected.
+// A listener receives deliveries with a webhooks.Handler and prints the
+// outcome of each, duplicates and copies in progress included. With an app
+// to forward to, it relays each verified delivery to the app, body and
+// headers unchanged, and answers with the app's status (or 502 if the app
+// cannot be reached): the app sees every copy, to test its own deduplication,
+// and listen marks those it saw before.
+type listener struct {
+	handler *webhooks.Handler
+	app     string
+	client  *http.Client
+	out     *printer
+
+	mu   sync.Mutex
+	seen map[string]int // webhook-id: copies received, with --forward-to
+}
+
+// received is one delivery as the listener keeps it in the context it
+// passes the Handler: the callback fills in the event, and what the app
+// answered.
+type received struct {
+	body   []byte
+	header http.Header
+	event  webhooks.Event
+	status int // the app's, with --forward-to
+}
+
+type receivedKey struct{}
+
+func newListener(v *webhooks.Verifier, w io.Writer, asJSON bool, app string) *listener {
+	l := &listener{app: app, client: &http.Client{Timeout: 30 * time.Second}, out: &printer{w: w, json: asJSON}, seen: map[string]int{}}
+	opts := []webhooks.HandlerOption{webhooks.WithOutcomes(l.outcome)}
+	callback := l.accept
+	if app != "" {
+		opts = append(opts, webhooks.WithoutIdempotency(), webhooks.WithCallbackTimeout(35*time.Second))
+		callback = l.forward
+	}
+	l.handler = webhooks.NewHandler(v, callback, opts...)
+	return l
+}
+
+// ServeHTTP reads the body and passes the delivery to the Handler; with an
+// app, it answers with the app's status.
+func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &received{header: r.Header}
+	ctx := context.WithValue(r.Context(), receivedKey{}, rec)
+	if l.app == "" {
+		l.handler.ServeHTTP(w, r.WithContext(ctx))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhooks.DefaultMaxBodyBytes))
+	if r.Method != http.MethodPost || err != nil {
+		l.handler.ServeHTTP(w, r.WithContext(ctx)) // says why, as it would without --forward-to
+		return
+	}
+	rec.body = body
+	o := l.handler.Receive(ctx, body, r.Header)
+	switch {
+	case rec.status != 0:
+		w.WriteHeader(rec.status)
+	case o.Result == webhooks.ResultFailed: // the app could not be reached
+		w.WriteHeader(http.StatusBadGateway)
+	default:
+		w.WriteHeader(o.Status)
+	}
+}
+
+// accept is the callback without an app: it keeps the event, to print it.
+func (l *listener) accept(ctx context.Context, e webhooks.Event) error {
+	if rec, ok := ctx.Value(receivedKey{}).(*received); ok {
+		rec.event = e
+	}
+	return nil
+}
+
+// forward is the callback with an app: it relays the delivery, and fails
+// unless the app answers 2xx, so that the sender retries.
+func (l *listener) forward(ctx context.Context, e webhooks.Event) error {
+	rec, _ := ctx.Value(receivedKey{}).(*received)
+	if rec == nil {
+		return errors.New("no delivery to forward")
+	}
+	rec.event = e
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.app, bytes.NewReader(rec.body))
+	if err != nil {
+		return err
+	}
+	req.Header = rec.header.Clone()
+	req.Header.Del("Content-Length") // the transport sets it
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("forwarding to %s: %w", l.app, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	rec.status = resp.StatusCode
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("the app answered %s", resp.Status)
+	}
+	return nil
+}
+
+// outcome prints the outcome of a delivery.
+func (l *listener) outcome(ctx context.Context, o webhooks.Outcome) {
+	rec := record{
+		Time: time.Now().UTC(), Result: o.Result.String(), Status: o.Status, WebhookID: o.DeliveryID,
+		Type: string(o.EventType), EventID: o.EventID, DurationMS: float64(o.Duration.Microseconds()) / 1000,
+	}
+	if o.Err != nil {
+		rec.Error = o.Err.Error()
+	}
+	text := fmt.Sprintf("%d %-11s", o.Status, o.Result)
+	if o.EventType != "" {
+		text += fmt.Sprintf(" %s %s webhook-id %s", o.EventType, o.EventID, o.DeliveryID)
+	} else if o.DeliveryID != "" {
+		text += fmt.Sprintf(" webhook-id %s", o.DeliveryID)
+	}
+	got, _ := ctx.Value(receivedKey{}).(*received)
+	if got != nil && got.event != nil {
+		data, _ := json.Marshal(reflect.ValueOf(got.event).FieldByName("Data").Interface())
+		rec.Struct, rec.Data = reflect.TypeOf(got.event).Name(), data
+		text += fmt.Sprintf(" (%s) data %s", rec.Struct, data)
+	}
+	if got != nil && l.app != "" && o.DeliveryID != "" {
+		l.mu.Lock()
+		l.seen[o.DeliveryID]++
+		copies := l.seen[o.DeliveryID]
+		l.mu.Unlock()
+		rec.AppStatus = got.status
+		if copies > 1 {
+			rec.Copy = copies
+			text += fmt.Sprintf(" [copy %d]", copies)
+		}
+		if got.status != 0 {
+			text += fmt.Sprintf(" → app %d", got.status)
+		}
+	}
+	if o.Err != nil {
+		text += ": " + o.Err.Error()
+	}
+	l.out.print(rec, text)
+}
+
+// printer prints the outcomes of a listener, as text or JSON lines.
 type printer struct {
 	mu   sync.Mutex
 	w    io.Writer
@@ -63,32 +215,18 @@ type printer struct {
 
 // record is one printed line in --json mode.
 type record struct {
-	Time      time.Time      `json:"time"`
-	Result    string         `json:"result"` // "accepted" or "rejected"
-	WebhookID string         `json:"webhook_id,omitempty"`
-	Type      string         `json:"type,omitempty"`
-	Struct    string         `json:"struct,omitempty"`
-	Event     webhooks.Event `json:"event,omitempty"`
-	Error     string         `json:"error,omitempty"`
-}
-
-func (p *printer) accepted(ctx context.Context, e webhooks.Event) error {
-	d, _ := webhooks.DeliveryFromContext(ctx)
-	data, err := json.Marshal(reflect.ValueOf(e).FieldByName("Data").Interface())
-	if err != nil {
-		return err
-	}
-	p.print(record{
-		Time: time.Now().UTC(), Result: "accepted", WebhookID: d.ID,
-		Type: string(e.EventType()), Struct: reflect.TypeOf(e).Name(), Event: e,
-	}, fmt.Sprintf("accepted %s %s (%s) webhook-id %s data %s", e.EventType(), e.EventID(), reflect.TypeOf(e).Name(), d.ID, data))
-	return nil
-}
-
-func (p *printer) rejected(r *http.Request, err error) {
-	p.print(record{
-		Time: time.Now().UTC(), Result: "rejected", WebhookID: r.Header.Get(webhooks.HeaderID), Error: err.Error(),
-	}, fmt.Sprintf("rejected webhook-id %q: %v", r.Header.Get(webhooks.HeaderID), err))
+	Time       time.Time       `json:"time"`
+	Result     string          `json:"result"` // an Outcome's Result: processed, duplicate, in progress, rejected, ...
+	Status     int             `json:"status"`
+	WebhookID  string          `json:"webhook_id,omitempty"`
+	Type       string          `json:"type,omitempty"`
+	EventID    string          `json:"event_id,omitempty"`
+	Struct     string          `json:"struct,omitempty"` // the Go struct it decoded to
+	Data       json.RawMessage `json:"data,omitempty"`
+	Copy       int             `json:"copy,omitempty"`       // with --forward-to: the how-manieth copy of this webhook-id
+	AppStatus  int             `json:"app_status,omitempty"` // with --forward-to: what the app answered
+	DurationMS float64         `json:"duration_ms"`
+	Error      string          `json:"error,omitempty"`
 }
 
 // print writes rec in --json mode, else text.

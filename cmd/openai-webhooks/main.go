@@ -3,14 +3,18 @@
 // library at work with its demo:
 //
 //	openai-webhooks demo                         # a receiver, every event type, and what it answered
+//	openai-webhooks secret                       # a fresh signing secret for local work
 //	openai-webhooks listen --addr 127.0.0.1:8080 # print every delivery sent to it
+//	openai-webhooks listen --forward-to http://127.0.0.1:3000/webhooks
 //	openai-webhooks trigger batch.completed --url http://127.0.0.1:8080/
 //	openai-webhooks sign < body.json             # the three headers of a signed delivery
 //	openai-webhooks verify --header 'webhook-id: ...' ... < body.json
+//	openai-webhooks --version
 //
 // The secret comes from --secret or, by default, OPENAI_WEBHOOK_SECRET.
 // Exit status: 0 on success, 1 when the work failed (a rejected delivery, a
-// failed demo row), 2 on a usage error.
+// failed demo row), 2 on a usage or configuration error (a malformed secret
+// or URL included).
 package main
 
 import (
@@ -19,8 +23,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -32,15 +38,20 @@ func main() {
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], &env{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		stdinIsTerminal: func() bool {
+			info, err := os.Stdin.Stat()
+			return err == nil && info.Mode()&os.ModeCharDevice != 0
+		},
 	}))
 }
 
 // env is what a command reads and writes, so that tests can run commands
 // in-process.
 type env struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	getenv         func(string) string
+	stdin           io.Reader
+	stdout, stderr  io.Writer
+	getenv          func(string) string
+	stdinIsTerminal func() bool
 }
 
 // A command is one subcommand of the tool.
@@ -55,7 +66,8 @@ type command struct {
 
 var commands = []command{
 	{"demo", "", "run a receiver, send it every event type and bad deliveries, and show what it answered", demoFlags},
-	{"listen", "", "receive deliveries and print each one, or why it was rejected", listenFlags},
+	{"secret", "", "print a fresh signing secret (whsec_...) for local work", secretFlags},
+	{"listen", "", "receive deliveries and print each one, duplicates included, or why it was rejected", listenFlags},
 	{"trigger", "<event-type>", "send a signed sample delivery of <event-type> to a URL", triggerFlags},
 	{"sign", "< body", "print the headers of a delivery of the body on stdin", signFlags},
 	{"verify", "< body", "verify and decode the delivery of the body on stdin and the given headers", verifyFlags},
@@ -75,17 +87,55 @@ func run(ctx context.Context, args []string, e *env) int {
 		return 2
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		printUsage(e.stdout)
 		return 0
-	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], e)
+	case "-version", "--version", "version":
+		fmt.Fprintln(e.stdout, version())
+		return 0
+	case "help":
+		if len(args) == 1 {
+			printUsage(e.stdout)
+			return 0
 		}
+		if c, ok := lookup(args[1]); ok {
+			return c.run(ctx, []string{"--help"}, e)
+		}
+		fmt.Fprintf(e.stderr, "openai-webhooks help: unknown command %q; run 'openai-webhooks --help'\n", args[1])
+		return 2
+	}
+	if c, ok := lookup(args[0]); ok {
+		return c.run(ctx, args[1:], e)
 	}
 	fmt.Fprintf(e.stderr, "openai-webhooks: unknown command %q; run 'openai-webhooks --help'\n", args[0])
 	return 2
+}
+
+// lookup returns the command named name.
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// version returns the tool's version, from the build information: the
+// module's version when installed with go install ...@version, "(devel)"
+// when built from a checkout, with its commit when the build recorded one.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "openai-webhooks (unknown version)"
+	}
+	v := "openai-webhooks " + info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v + " " + info.GoVersion
 }
 
 func (c command) run(ctx context.Context, args []string, e *env) int {
@@ -103,7 +153,7 @@ func (c command) run(ctx context.Context, args []string, e *env) int {
 	case errors.Is(err, flag.ErrHelp):
 		c.printUsage(e.stdout, fs)
 		return 0
-	case errors.As(err, &usage) || isFlagError(err):
+	case errors.As(err, &usage) || isFlagError(err) || errors.Is(err, webhooks.ErrInvalidSecret):
 		fmt.Fprintf(e.stderr, "openai-webhooks %s: %v; run 'openai-webhooks %s --help'\n", c.name, err, c.name)
 		return 2
 	default:
@@ -154,8 +204,10 @@ Commands:
 	}
 	fmt.Fprint(w, `
 The secret comes from --secret or, by default, the `+webhooks.SecretEnv+` environment
-variable. Run 'openai-webhooks <command> --help' for a command's flags.
-Exit status: 0 success, 1 failure (a rejected delivery, a failed demo), 2 usage error.
+variable. Run 'openai-webhooks help <command>' (or <command> --help) for a command's flags;
+'openai-webhooks --version' prints the version.
+Exit status: 0 success, 1 failure (a rejected delivery, a failed demo), 2 usage or
+configuration error (a malformed secret or URL included).
 `)
 }
 
@@ -167,6 +219,12 @@ func (c command) printUsage(w io.Writer, fs *flag.FlagSet) {
 		fmt.Fprintln(w, "\nFlags:")
 		fs.SetOutput(w)
 		fs.PrintDefaults()
+	}
+	if c.args == "<event-type>" {
+		fmt.Fprintln(w, "\nEvent types:")
+		for _, t := range webhooks.EventTypes() {
+			fmt.Fprintf(w, "  %s\n", t)
+		}
 	}
 }
 
@@ -192,6 +250,16 @@ func (s *secretFlag) get() (string, error) {
 		return v, nil
 	}
 	return "", usagef("no secret: pass --secret or set %s", webhooks.SecretEnv)
+}
+
+// receiverURL checks a --url or --forward-to value: an http or https URL
+// with a host.
+func receiverURL(flagName, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", usagef("%s %q: want an http:// or https:// URL with a host, such as http://127.0.0.1:8080/", flagName, raw)
+	}
+	return u.String(), nil
 }
 
 // noArgs is a usage error for commands that take no positional arguments.

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,80 +76,259 @@ func TestDemo(t *testing.T) {
 	r := runTool(t, "", "", "demo")
 	require.Equal(t, 0, r.code, "stderr: %s\nstdout: %s", r.stderr, r.stdout)
 	for _, typ := range webhooks.EventTypes() {
-		assert.Regexp(t, `(?m)^sample\s+`+regexp.QuoteMeta(string(typ))+`\s+\S+WebhookEvent\s+evt_\S+\s+data\.\S+=\S+\s+200\s+ok$`, r.stdout)
+		assert.Regexp(t, `(?m)^sample\s+`+regexp.QuoteMeta(string(typ))+`\s+\S+WebhookEvent\s+200\s+ok$`, r.stdout)
 	}
 	for _, row := range []string{
-		`(?m)^tampered body\s+response\.completed\s+-\s+-\s+refused: webhooks: no matching signature\s+400\s+ok$`,
+		`(?m)^tampered body\s+response\.completed\s+refused: no matching signature\s+400\s+ok$`,
 		`(?m)^wrong secret\s+.*\s+400\s+ok$`,
-		`(?m)^stale \(10 min\)\s+batch\.failed\s+.*timestamp too old.*\s+400\s+ok$`,
-		`(?m)^duplicate\s+.*\(processed before\).*\s+200\s+ok$`,
-		`(?m)^unknown type\s+video\.generation\.completed\s+UnknownEvent\s+.*\s+200\s+ok$`,
+		`(?m)^stale \(10 min\)\s+batch\.failed\s+refused: timestamp too old\s+400\s+ok$`,
+		`(?m)^duplicate\s+\S+\s+\(a copy: not processed again\)\s+200\s+ok$`,
+		`(?m)^unknown type\s+video\.generation\.completed\s+UnknownEvent\s+200\s+ok$`,
 	} {
 		assert.Regexp(t, row, r.stdout)
 	}
 	assert.Contains(t, r.stdout, fmt.Sprintf("All %d deliveries answered as they should be.", len(webhooks.EventTypes())+5))
+	assert.Contains(t, r.stdout, "Next, with a receiver of your own:")
+	assert.Contains(t, r.stdout, "openai-webhooks listen --forward-to")
 	assert.NotContains(t, r.stdout, "FAIL")
 	assert.NotContains(t, r.stdout, "whsec_", "the demo must not print its secret")
+	for i, line := range strings.Split(r.stdout, "\n") {
+		assert.LessOrEqual(t, utf8.RuneCountInString(line), 100, "line %d is wider than 100 columns: %q", i, line)
+	}
+}
+
+// startListen runs listen with args in the background and returns its URL
+// and output; the returned function stops it and returns its exit status.
+func startListen(t *testing.T, secret string, args ...string) (url string, stdout, stderr *syncBuffer, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"listen", "--addr", "127.0.0.1:0"}, args...),
+			&env{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr, getenv: secretEnv(secret)})
+	}()
+	addr := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	require.Eventually(t, func() bool {
+		m := addr.FindStringSubmatch(stderr.String())
+		if m != nil {
+			url = m[1] + "/webhooks/openai"
+		}
+		return m != nil
+	}, 10*time.Second, 10*time.Millisecond, "listen never said where: %s", stderr.String())
+	stopped := false
+	stop = func() int {
+		if stopped {
+			return 0
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { stop() })
+	return url, stdout, stderr, stop
 }
 
 func TestListenAndTrigger(t *testing.T) {
 	for _, asJSON := range []bool{false, true} {
 		t.Run(map[bool]string{false: "text", true: "json"}[asJSON], func(t *testing.T) {
 			secret := webhookstest.NewSecret()
-			ctx, cancel := context.WithCancel(context.Background())
-			var stdout, stderr syncBuffer
-			args := []string{"listen", "--addr", "127.0.0.1:0"}
+			var args []string
 			if asJSON {
 				args = append(args, "--json")
 			}
-			done := make(chan int)
-			go func() {
-				done <- run(ctx, args, &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: secretEnv(secret)})
-			}()
+			url, stdout, stderr, stop := startListen(t, secret, args...)
 
-			addr := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-			var url string
-			require.Eventually(t, func() bool {
-				m := addr.FindStringSubmatch(stderr.String())
-				if m != nil {
-					url = m[1] + "/webhooks/openai"
-				}
-				return m != nil
-			}, 10*time.Second, 10*time.Millisecond, "listen never said where: %s", stderr.String())
-
-			r := runTool(t, secret, "", "trigger", "realtime.call.incoming", "--url", url, "--id", "wh_trigger_1")
+			r := runTool(t, secret, "", "trigger", "realtime.call.incoming", "--url", url, "--id", "wh_trigger_1", "--event-id", "evt_fixed_1")
 			require.Equal(t, 0, r.code, r.stderr)
 			assert.Contains(t, r.stdout, "200 OK")
+			again := runTool(t, secret, "", "trigger", "realtime.call.incoming", "--url", url, "--id", "wh_trigger_1", "--event-id", "evt_fixed_1")
+			require.Equal(t, 0, again.code, "a copy is answered 200: %s", again.stderr)
 			bad := runTool(t, webhookstest.NewSecret(), "", "trigger", "batch.failed", "--url", url, "--id", "wh_trigger_2")
 			assert.Equal(t, 1, bad.code, "a rejected delivery fails trigger")
 			assert.Contains(t, bad.stdout, "400 Bad Request")
 
-			require.Eventually(t, func() bool { return strings.Count(stdout.String(), "\n") >= 2 }, 10*time.Second, 10*time.Millisecond)
-			cancel()
-			require.Equal(t, 0, <-done, stderr.String())
+			require.Eventually(t, func() bool { return strings.Count(stdout.String(), "\n") >= 3 }, 10*time.Second, 10*time.Millisecond)
+			require.Equal(t, 0, stop(), stderr.String())
 
 			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-			require.Len(t, lines, 2)
+			require.Len(t, lines, 3, "every delivery is printed, the copy too")
 			if !asJSON {
-				assert.Regexp(t, `accepted realtime\.call\.incoming `+sampleID(t, webhooks.EventTypeRealtimeCallIncoming)+` \(RealtimeCallIncomingWebhookEvent\) webhook-id wh_trigger_1 data \{"call_id":"rtc_479a275623b54bdb9b6fbae2f7cbd408"`, lines[0])
-				assert.Regexp(t, `rejected webhook-id "wh_trigger_2": webhooks: no matching signature`, lines[1])
+				assert.Regexp(t, `200 processed\s+realtime\.call\.incoming evt_fixed_1 webhook-id wh_trigger_1 \(RealtimeCallIncomingWebhookEvent\) data \{"call_id":"rtc_479a275623b54bdb9b6fbae2f7cbd408"`, lines[0])
+				assert.Regexp(t, `200 duplicate\s+realtime\.call\.incoming evt_fixed_1 webhook-id wh_trigger_1$`, lines[1])
+				assert.Regexp(t, `400 rejected\s+webhook-id wh_trigger_2: webhooks: no matching signature`, lines[2])
 				return
 			}
-			var accepted, rejected struct {
-				Result, WebhookID, Type, Struct, Error string
-				Event                                  json.RawMessage
+			var recs [3]struct {
+				Result    string          `json:"result"`
+				Status    int             `json:"status"`
+				WebhookID string          `json:"webhook_id"`
+				Type      string          `json:"type"`
+				Struct    string          `json:"struct"`
+				Data      json.RawMessage `json:"data"`
+				Error     string          `json:"error"`
 			}
-			require.NoError(t, json.Unmarshal([]byte(lines[0]), &accepted))
-			require.NoError(t, json.Unmarshal([]byte(lines[1]), &rejected))
-			assert.Equal(t, "accepted", accepted.Result)
-			assert.Equal(t, "realtime.call.incoming", accepted.Type)
-			assert.Equal(t, "RealtimeCallIncomingWebhookEvent", accepted.Struct)
-			event, err := webhooks.ParseEvent(accepted.Event)
-			require.NoError(t, err, "the printed event is a valid body")
-			assert.Equal(t, sampleID(t, webhooks.EventTypeRealtimeCallIncoming), event.EventID())
-			assert.Equal(t, "rejected", rejected.Result)
-			assert.Contains(t, rejected.Error, webhooks.ErrInvalidSignature.Error())
+			for i := range recs {
+				require.NoError(t, json.Unmarshal([]byte(lines[i]), &recs[i]))
+			}
+			assert.Equal(t, "processed", recs[0].Result)
+			assert.Equal(t, 200, recs[0].Status)
+			assert.Equal(t, "realtime.call.incoming", recs[0].Type)
+			assert.Equal(t, "RealtimeCallIncomingWebhookEvent", recs[0].Struct)
+			assert.Contains(t, string(recs[0].Data), `"call_id":"rtc_479a275623b54bdb9b6fbae2f7cbd408"`)
+			assert.Equal(t, "duplicate", recs[1].Result)
+			assert.Equal(t, "wh_trigger_1", recs[1].WebhookID)
+			assert.Equal(t, "rejected", recs[2].Result)
+			assert.Equal(t, 400, recs[2].Status)
+			assert.Contains(t, recs[2].Error, webhooks.ErrInvalidSignature.Error())
 		})
+	}
+}
+
+// TestListenForwardTo relays deliveries to a test app: each arrives with its
+// original headers and body byte for byte, copies included; listen answers
+// with the app's status and prints it beside its own.
+func TestListenForwardTo(t *testing.T) {
+	secret := webhookstest.NewSecret()
+	type got struct {
+		header http.Header
+		body   []byte
+	}
+	var mu sync.Mutex
+	var received []got
+	appStatus := http.StatusOK
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		received = append(received, got{r.Header.Clone(), body})
+		w.WriteHeader(appStatus)
+	}))
+	defer app.Close()
+	url, stdout, _, stop := startListen(t, secret, "--forward-to", app.URL+"/hooks")
+
+	body := []byte("{\n  \"id\": \"evt_fwd_1\", \"object\": \"event\", \"created_at\": 1, \"type\": \"batch.completed\",\n  \"data\": {\"id\": \"batch_1\", \"new_field\": [1, 2.50]}\n}")
+	headers := webhookstest.Headers(secret, body, webhookstest.WithID("wh_fwd_1"))
+	headers.Set("User-Agent", "OpenAI/1.0 (+https://platform.openai.com/docs/webhooks)")
+	deliver := func(h http.Header) int { // as OpenAI does, with its headers as they are
+		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header = h.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for range 2 {
+		assert.Equal(t, http.StatusOK, deliver(headers))
+	}
+	mu.Lock()
+	appStatus = http.StatusInternalServerError
+	mu.Unlock()
+	assert.Equal(t, http.StatusInternalServerError, deliver(headers), "listen answers with the app's status")
+	assert.Equal(t, http.StatusBadRequest, deliver(webhookstest.Headers(webhookstest.NewSecret(), body)), "a forged delivery is not forwarded")
+	require.Equal(t, 0, stop())
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, received, 3, "every verified copy reaches the app, the forged one does not")
+	for _, g := range received {
+		assert.Equal(t, body, g.body, "the body, byte for byte")
+		for _, name := range []string{webhooks.HeaderID, webhooks.HeaderTimestamp, webhooks.HeaderSignature, "User-Agent"} {
+			assert.Equal(t, headers.Get(name), g.header.Get(name), "header %s", name)
+		}
+	}
+	out := stdout.String()
+	assert.Regexp(t, `200 processed\s+batch\.completed evt_fwd_1 webhook-id wh_fwd_1 \(BatchCompletedWebhookEvent\) data \{"id":"batch_1"\} → app 200`, out)
+	assert.Regexp(t, `200 processed .* \[copy 2\] → app 200`, out)
+	assert.Regexp(t, `500 failed .* \[copy 3\] → app 500: webhooks: callback failed`, out)
+	assert.Regexp(t, `400 rejected\s+webhook-id wh_`, out)
+}
+
+func TestTriggerBodies(t *testing.T) {
+	secret := webhookstest.NewSecret()
+	var mu sync.Mutex
+	var bodies [][]byte
+	var headers []http.Header
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		bodies, headers = append(bodies, body), append(headers, r.Header.Clone())
+	}))
+	defer app.Close()
+	last := func(t *testing.T) (webhooks.Event, http.Header) {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		event, err := webhooks.ParseEvent(bodies[len(bodies)-1])
+		require.NoError(t, err, "%s", bodies[len(bodies)-1])
+		return event, headers[len(headers)-1]
+	}
+	trigger := func(t *testing.T, args ...string) {
+		t.Helper()
+		r := runTool(t, secret, "", append([]string{"trigger", "--url", app.URL}, args...)...)
+		require.Equal(t, 0, r.code, r.stderr)
+	}
+
+	t.Run("a fresh event id each time", func(t *testing.T) {
+		trigger(t, "batch.completed")
+		first, _ := last(t)
+		trigger(t, "batch.completed")
+		second, _ := last(t)
+		assert.Regexp(t, `^evt_[0-9a-f]{32}$`, first.EventID())
+		assert.NotEqual(t, first.EventID(), second.EventID())
+		assert.NotEqual(t, sampleID(t, webhooks.EventTypeBatchCompleted), first.EventID())
+		assert.Equal(t, webhooks.EventTypeBatchCompleted, first.EventType())
+	})
+	t.Run("--event-id", func(t *testing.T) {
+		trigger(t, "batch.completed", "--event-id", "evt_mine")
+		e, _ := last(t)
+		assert.Equal(t, "evt_mine", e.EventID())
+	})
+	t.Run("--timestamp", func(t *testing.T) {
+		trigger(t, "batch.completed", "--timestamp", "1750000000")
+		_, h := last(t)
+		assert.Equal(t, "1750000000", h.Get(webhooks.HeaderTimestamp))
+	})
+	t.Run("--data", func(t *testing.T) {
+		trigger(t, "agent.session.created", "--data", `{"id":"sess_mine","environment_type":"none"}`)
+		e, _ := last(t)
+		got := e.(webhooks.AgentSessionCreatedWebhookEvent)
+		assert.Equal(t, "sess_mine", got.Data.ID)
+		assert.Nil(t, got.Data.Connect)
+	})
+	t.Run("--data from a file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "data.json")
+		require.NoError(t, os.WriteFile(path, []byte(`{"id":"resp_from_file"}`), 0o600))
+		trigger(t, "response.completed", "--data", "@"+path)
+		e, _ := last(t)
+		assert.Equal(t, "resp_from_file", e.(webhooks.ResponseCompletedWebhookEvent).Data.ID)
+	})
+	t.Run("--body, sent as it is", func(t *testing.T) {
+		body := `{"id":"evt_b","created_at":7,"type":"x.new","data":{}}`
+		trigger(t, "--body", body)
+		mu.Lock()
+		assert.Equal(t, body, string(bodies[len(bodies)-1]))
+		mu.Unlock()
+	})
+}
+
+func TestSecret(t *testing.T) {
+	r := runTool(t, "", "", "secret")
+	require.Equal(t, 0, r.code, r.stderr)
+	secret := strings.TrimSpace(r.stdout)
+	assert.Regexp(t, `^whsec_[A-Za-z0-9+/]{43}=$`, secret)
+	_, err := webhooks.NewVerifier(secret)
+	require.NoError(t, err, "a secret the tool makes is one the library takes")
+	assert.NotEqual(t, secret, strings.TrimSpace(runTool(t, "", "", "secret").stdout), "fresh each time")
+}
+
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"--version", "version"} {
+		r := runTool(t, "", "", arg)
+		require.Equal(t, 0, r.code)
+		assert.Regexp(t, `^openai-webhooks \S+.* go1\.\d+`, r.stdout)
 	}
 }
 
@@ -192,11 +375,13 @@ func TestSignThenVerify(t *testing.T) {
 		})
 	}
 
-	t.Run("curl", func(t *testing.T) {
-		r := runTool(t, secret, body, "sign", "--curl", "--url", "http://127.0.0.1:9/hook")
-		require.Equal(t, 0, r.code, r.stderr)
-		assert.Regexp(t, `^curl -sS -X POST 'http://127\.0\.0\.1:9/hook' -H 'Content-Type: application/json' -H 'webhook-id: wh_[0-9a-f]{32}' -H 'webhook-timestamp: \d+' -H 'webhook-signature: v1,[A-Za-z0-9+/=]+' --data-binary '\{`, r.stdout)
-	})
+	for _, args := range [][]string{{"--curl", "--url", "http://127.0.0.1:9/hook"}, {"--url", "http://127.0.0.1:9/hook"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := runTool(t, secret, body, append([]string{"sign"}, args...)...)
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Regexp(t, `^curl -sS -X POST 'http://127\.0\.0\.1:9/hook' -H 'Content-Type: application/json' -H 'webhook-id: wh_[0-9a-f]{32}' -H 'webhook-timestamp: \d+' -H 'webhook-signature: v1,[A-Za-z0-9+/=]+' --data-binary '\{`, r.stdout)
+		})
+	}
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -213,7 +398,16 @@ func TestUsageErrors(t *testing.T) {
 		{"demo: argument", secret, []string{"demo", "now"}, `unexpected argument "now"`},
 		{"listen: unknown flag", secret, []string{"listen", "--port", "80"}, "flag provided but not defined: -port"},
 		{"listen: no secret", "", []string{"listen"}, "no secret: pass --secret or set OPENAI_WEBHOOK_SECRET"},
-		{"listen: bad secret", "whsec_short", []string{"listen", "--addr", "127.0.0.1:0"}, ""},
+		{"listen: bad secret", "whsec_short", []string{"listen", "--addr", "127.0.0.1:0"}, "webhooks: invalid secret"},
+		{"listen: secret with a space before it", " " + secret, []string{"listen", "--addr", "127.0.0.1:0"}, "secret has leading or trailing whitespace"},
+		{"listen: forward-to without a scheme", secret, []string{"listen", "--forward-to", "127.0.0.1:3000"}, "want an http:// or https:// URL"},
+		{"trigger: url without a scheme", secret, []string{"trigger", "batch.failed", "--url", "localhost:8080/hook"}, "want an http:// or https:// URL"},
+		{"trigger: bad secret", "whsec_short", []string{"trigger", "batch.failed", "--url", "http://127.0.0.1:9/"}, "webhooks: invalid secret"},
+		{"trigger: --data not JSON", secret, []string{"trigger", "batch.failed", "--url", "http://127.0.0.1:9/", "--data", "{id:1}"}, "--data: not valid JSON"},
+		{"trigger: --data not an object", secret, []string{"trigger", "batch.failed", "--url", "http://127.0.0.1:9/", "--data", "[1]"}, "--data: want a JSON object"},
+		{"trigger: --body with a type", secret, []string{"trigger", "batch.failed", "--url", "http://127.0.0.1:9/", "--body", "{}"}, "--body is the whole body"},
+		{"sign: url without a scheme", secret, []string{"sign", "--url", "example.com"}, "want an http:// or https:// URL"},
+		{"help: unknown command", secret, []string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{"trigger: no type", secret, []string{"trigger", "--url", "http://127.0.0.1:9/"}, "want one event type"},
 		{"trigger: unknown type", secret, []string{"trigger", "video.completed", "--url", "http://127.0.0.1:9/"}, `unknown event type "video.completed"`},
 		{"trigger: no url", secret, []string{"trigger", "batch.failed"}, "--url is required"},
@@ -224,13 +418,10 @@ func TestUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runTool(t, tt.secret, "", tt.args...)
-			if tt.want == "" { // a bad secret is a failure, not a usage error
-				assert.Equal(t, 1, r.code)
-				assert.Contains(t, r.stderr, webhooks.ErrInvalidSecret.Error())
-				assert.NotContains(t, r.stderr, "whsec_short", "the secret must not be echoed")
-				return
-			}
 			assert.Equal(t, 2, r.code, "stderr: %s", r.stderr)
+			if tt.secret != "" && tt.secret != secret {
+				assert.NotContains(t, r.stderr, strings.TrimSpace(tt.secret), "the secret must not be echoed")
+			}
 			assert.Contains(t, r.stderr, tt.want)
 			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "got %q, want one line", r.stderr)
 			assert.Empty(t, r.stdout)
@@ -241,12 +432,34 @@ func TestUsageErrors(t *testing.T) {
 func TestHelp(t *testing.T) {
 	r := runTool(t, "", "", "--help")
 	require.Equal(t, 0, r.code)
+	assert.Equal(t, r.stdout, runTool(t, "", "", "help").stdout)
 	for _, c := range commands {
 		assert.Contains(t, r.stdout, "  "+c.name+" ")
 		sub := runTool(t, "", "", c.name, "--help")
 		assert.Equal(t, 0, sub.code, c.name)
 		assert.Contains(t, sub.stdout, "Usage: openai-webhooks "+c.name)
 		assert.Empty(t, sub.stderr)
+		viaHelp := runTool(t, "", "", "help", c.name)
+		assert.Equal(t, 0, viaHelp.code, c.name)
+		assert.Equal(t, sub.stdout, viaHelp.stdout, "help %s and %s --help agree", c.name, c.name)
+	}
+	trigger := runTool(t, "", "", "help", "trigger").stdout
+	for _, typ := range webhooks.EventTypes() {
+		assert.Contains(t, trigger, "\n  "+string(typ)+"\n", "help trigger lists every event type")
+	}
+}
+
+// TestReadsStdinOnlyWhenPiped: sign and verify read the body on stdin, and
+// refuse to wait for one typed on a terminal.
+func TestReadsStdinOnlyWhenPiped(t *testing.T) {
+	for _, cmd := range []string{"sign", "verify"} {
+		var stdout, stderr syncBuffer
+		code := run(context.Background(), []string{cmd}, &env{
+			stdin: strings.NewReader("{}"), stdout: &stdout, stderr: &stderr,
+			getenv: secretEnv(webhookstest.NewSecret()), stdinIsTerminal: func() bool { return true },
+		})
+		assert.Equal(t, 2, code, cmd)
+		assert.Contains(t, stderr.String(), cmd+" reads the body on stdin; pipe or redirect it")
 	}
 }
 
@@ -265,7 +478,7 @@ func TestBinary(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), fmt.Sprintf("All %d deliveries answered as they should be.", len(webhooks.EventTypes())+5))
 
-	for args, want := range map[string]int{"sign --nope": 2, "": 2, "help": 0} {
+	for args, want := range map[string]int{"sign --nope": 2, "": 2, "help": 0, "--version": 0, "trigger batch.failed --url nope": 2} {
 		cmd := exec.Command(bin, strings.Fields(args)...)
 		cmd.Env = append(os.Environ(), webhooks.SecretEnv+"="+webhookstest.NewSecret())
 		err := cmd.Run()

@@ -17,19 +17,27 @@ func signFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	id := fs.String("id", "", "webhook-id (default: a fresh one)")
 	timestamp := fs.Int64("timestamp", 0, "webhook-timestamp, Unix seconds (default: now)")
 	curl := fs.Bool("curl", false, "print a curl command that sends the delivery instead of the headers")
-	url := fs.String("url", "http://127.0.0.1:8080/", "URL the curl command sends to")
+	target := fs.String("url", "", "URL the curl command sends to (implies --curl; default http://127.0.0.1:8080/)")
 	secret := addSecretFlag(fs, e)
 	return func(ctx context.Context, args []string) error {
 		if err := noArgs(args); err != nil {
 			return err
 		}
+		u := "http://127.0.0.1:8080/"
+		if *target != "" {
+			var err error
+			if u, err = receiverURL("--url", *target); err != nil {
+				return err
+			}
+			*curl = true
+		}
 		s, err := secret.get()
 		if err != nil {
 			return err
 		}
-		body, err := io.ReadAll(e.stdin)
+		body, err := readStdin(e, "sign")
 		if err != nil {
-			return fmt.Errorf("reading the body from stdin: %w", err)
+			return err
 		}
 		var opts []webhookstest.Option
 		if *id != "" {
@@ -50,7 +58,7 @@ func signFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return nil
 		}
 		var cmd strings.Builder
-		cmd.WriteString("curl -sS -X POST " + shellQuote(*url) + " -H 'Content-Type: application/json'")
+		cmd.WriteString("curl -sS -X POST " + shellQuote(u) + " -H 'Content-Type: application/json'")
 		for _, name := range names {
 			cmd.WriteString(" -H " + shellQuote(name+": "+headers.Get(name)))
 		}
@@ -67,6 +75,19 @@ func signedHeaders(secret string, body []byte, opts ...webhookstest.Option) (htt
 		return nil, err
 	}
 	return webhookstest.Headers(secret, body, opts...), nil
+}
+
+// readStdin reads the body on stdin, and refuses to wait for one typed on
+// a terminal, where a command that reads stdin seems to hang.
+func readStdin(e *env, name string) ([]byte, error) {
+	if e.stdinIsTerminal != nil && e.stdinIsTerminal() {
+		return nil, usagef("%s reads the body on stdin; pipe or redirect it: openai-webhooks %s ... < body.json", name, name)
+	}
+	body, err := io.ReadAll(e.stdin)
+	if err != nil {
+		return nil, fmt.Errorf("reading the body from stdin: %w", err)
+	}
+	return body, nil
 }
 
 // shellQuote quotes s for a POSIX shell.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -48,9 +47,9 @@ func verifyFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if err != nil {
 			return err
 		}
-		body, err := io.ReadAll(e.stdin)
+		body, err := readStdin(e, "verify")
 		if err != nil {
-			return fmt.Errorf("reading the body from stdin: %w", err)
+			return err
 		}
 		event, err := verifier.Unwrap(body, http.Header(headers))
 		if err != nil {
