@@ -91,6 +91,7 @@ type Handler struct {
 	maxBody         int64
 	store           IdempotencyStore // nil: no deduplication
 	storeSet        bool             // an option chose the store
+	queue           Queue            // nil: callbacks run at once
 	window          time.Duration
 	lease           time.Duration
 	callbackTimeout time.Duration

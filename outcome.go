@@ -30,10 +30,13 @@ const (
 	// ResultFailed: the callback returned an error, panicked or ran past its
 	// deadline; the answer is 500, so that OpenAI sends it again.
 	ResultFailed
-	// ResultUnavailable: the idempotency store failed or is full, and the
-	// callback was not called; the answer is 503, so that OpenAI sends it
-	// again.
+	// ResultUnavailable: the idempotency store or the queue failed or is
+	// full, and the callback was not called; the answer is 503, so that
+	// OpenAI sends it again.
 	ResultUnavailable
+	// ResultEnqueued: the delivery is stored in the Handler's queue (see
+	// [WithQueue]), committed, to be processed later; the answer is 200.
+	ResultEnqueued
 )
 
 // String returns the result's name, such as "processed".
@@ -53,6 +56,8 @@ func (r Result) String() string {
 		return "failed"
 	case ResultUnavailable:
 		return "unavailable"
+	case ResultEnqueued:
+		return "enqueued"
 	}
 	return fmt.Sprintf("Result(%d)", int(r))
 }
@@ -75,7 +80,7 @@ type Outcome struct {
 	// one of [Verifier.Unwrap]'s for ResultRejected (or [ErrMethodNotAllowed],
 	// [ErrBodyTooLarge], [ErrBodyUnreadable]), [ErrInProgress] for
 	// ResultInProgress, [ErrCallbackFailed] for ResultFailed, and
-	// [ErrStoreUnavailable] for ResultUnavailable.
+	// [ErrStoreUnavailable] or [ErrQueueUnavailable] for ResultUnavailable.
 	Err error
 	// StoreErr is a failure of the idempotency store after the result was
 	// decided, wrapped in [ErrStoreUnavailable]: recording a processed
@@ -89,8 +94,8 @@ type Outcome struct {
 }
 
 // LogOutcomes returns a function for [WithOutcomes] that logs every outcome
-// to logger: ResultProcessed, ResultDuplicate, ResultIgnored and
-// ResultInProgress (a copy that OpenAI sends again) at level Info,
+// to logger: ResultProcessed, ResultEnqueued, ResultDuplicate, ResultIgnored
+// and ResultInProgress (a copy that OpenAI sends again) at level Info,
 // ResultRejected at Warn, ResultFailed and ResultUnavailable at Error, and any
 // outcome with a StoreErr at least at Warn.
 // The attributes are result, status, webhook_id, event_type, event_id,

@@ -61,16 +61,19 @@ func (h *Handler) receive(ctx context.Context, body []byte, headers http.Header)
 		return rejected(http.StatusBadRequest, err, headers)
 	}
 	o := Outcome{DeliveryID: d.id, EventType: event.EventType(), EventID: event.EventID()}
+	if !h.hasCallback(event) {
+		o.Result, o.Status = ResultIgnored, http.StatusOK
+		return o
+	}
+	if h.queue != nil {
+		h.enqueue(ctx, &o, deliveryOf(d, headers), body, event)
+		return o
+	}
 	fn := h.routes[reflect.TypeOf(event)]
 	if fn == nil {
 		fn = h.fallback
 	}
-	if fn == nil {
-		o.Result, o.Status = ResultIgnored, http.StatusOK
-		return o
-	}
-	ctx = context.WithValue(ctx, deliveryKey{}, Delivery{ID: d.id, Timestamp: time.Unix(d.timestamp, 0), Header: headers})
-	h.process(ctx, &o, fn, event)
+	h.process(context.WithValue(ctx, deliveryKey{}, deliveryOf(d, headers)), &o, fn, event)
 	return o
 }
 

@@ -22,7 +22,7 @@ import (
 // outcomeSentinels are the errors an Outcome.Err may match, one at a time.
 var outcomeSentinels = append([]error{
 	webhooks.ErrMethodNotAllowed, webhooks.ErrBodyTooLarge, webhooks.ErrBodyUnreadable,
-	webhooks.ErrInProgress, webhooks.ErrCallbackFailed, webhooks.ErrStoreUnavailable,
+	webhooks.ErrInProgress, webhooks.ErrCallbackFailed, webhooks.ErrStoreUnavailable, webhooks.ErrQueueUnavailable,
 }, deliverySentinels...)
 
 // assertOneSentinel checks that err matches want and no other sentinel, or

@@ -3,9 +3,12 @@
 # comparison with openai-go and the standard-webhooks library (this module),
 # and the Handler's (the root module): over loopback HTTP against a bare
 # handler, the MemoryStore from several goroutines, and claims after a burst
-# of expiries. Each run measures every contender once, one after the other,
-# so that all of them meet the same machine load; then the medians, ratios
-# and targets are printed.
+# of expiries; and receiving into a River queue on SQLite and on Postgres
+# against the inline Handler (the riverqueue module), with a throwaway
+# PostgreSQL that syncs its commits to disk, as SQLite does. Each run
+# measures every contender once, one after the other, so that all of them
+# meet the same machine load; then the medians, ratios and targets are
+# printed.
 #   RUNS=10 BENCHTIME=1s ./run.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +18,11 @@ benchtime=${BENCHTIME:-1s}
 bin=$(mktemp -d)
 go test -c -o "$bin/compare.test" .
 (cd .. && go test -c -o "$bin/root.test" .)
+(cd ../riverqueue && go test -c -o "$bin/riverqueue.test" .)
+cd ..
+PG_FSYNC=on source .ci/postgres # DATABASE_URL, and stop_postgres
+trap 'stop_postgres; rm -rf "$bin"' EXIT
+cd benchmarks
 : > results.txt
 {
   echo "# $(go version), $(uname -sm), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
@@ -22,6 +30,7 @@ go test -c -o "$bin/compare.test" .
     "$bin/compare.test" -test.run '^$' -test.bench Compare -test.benchmem -test.benchtime "$benchtime" -test.count 1
     (cd .. && "$bin/root.test" -test.run '^$' -test.bench 'HTTP|MemoryStoreClaimDone' -test.benchtime "$benchtime" -test.count 1)
     (cd .. && "$bin/root.test" -test.run '^$' -test.bench 'ClaimAfterBurst' -test.benchtime 3x -test.count 1)
+    (cd ../riverqueue && "$bin/riverqueue.test" -test.run '^$' -test.bench 'Enqueue' -test.benchtime "$benchtime" -test.count 1)
   done
 } | tee results.txt | grep -E '^(#|Benchmark)' >&2
 go run ./table < results.txt

@@ -62,6 +62,9 @@ func main() {
 	if r.has("HTTP") {
 		targets = append(targets, handlerTables(r)...)
 	}
+	if r.has("Enqueue") {
+		enqueueTable(r)
+	}
 	printTargets(r, targets)
 }
 
@@ -125,6 +128,20 @@ func handlerTables(r results) []target {
 		{"MemoryStore: 2 goroutines ÷ 1", key{"MemoryStoreClaimDone", "store=shared/goroutines=2"},
 			key{"MemoryStoreClaimDone", "store=shared/goroutines=1"}, "deliveries/s", ">=", 1.7, ""},
 		{"MemoryStore after a burst: slowest claim (µs)", burst, key{}, "max-ns", "<=", 1000, "%.0f µs"},
+	}
+}
+
+// enqueueTable prints receiving into a River queue against the inline
+// Handler.
+func enqueueTable(r results) {
+	fmt.Println("\n| Receiving over loopback HTTP, 16 senders | deliveries/s | ÷ inline | p50 | p99 |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: |")
+	inline := key{"Enqueue", "inline"}
+	for _, k := range r.order {
+		if k.bench == "Enqueue" {
+			fmt.Printf("| %s | %.0f | %s | %.1f ms | %.1f ms |\n", k.sub, r.median(k, "deliveries/s"),
+				ratio(r.median(k, "deliveries/s"), r.median(inline, "deliveries/s")), r.median(k, "p50-ms"), r.median(k, "p99-ms"))
+		}
 	}
 }
 

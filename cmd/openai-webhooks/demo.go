@@ -79,14 +79,11 @@ func runDemo(ctx context.Context, out io.Writer) error {
 	rec := &demoReceiver{decoded: map[string]webhooks.Event{}, calls: map[string]int{}, outcomes: map[string]webhooks.Outcome{}}
 	handler := webhooks.NewHandler(verifier, rec.callback, webhooks.WithOutcomes(rec.outcome))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, stop, err := serveLoopback(handler)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/webhooks/openai"
+	defer stop()
 	fmt.Fprintf(out, "A webhooks.Handler listens on %s, with a fresh secret.\n", url)
 	fmt.Fprintf(out, "It gets a signed delivery of each of the %d event types, then deliveries it must\nrefuse or recognize:\n\n", len(webhooks.EventTypes()))
 
@@ -112,12 +109,16 @@ func runDemo(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("%d of %d deliveries were not answered as they should be", failed, len(cases))
 	}
 	fmt.Fprintf(out, "\nAll %d deliveries answered as they should be.\n", len(cases))
+	if err := runQueueDemo(ctx, out); err != nil {
+		return fmt.Errorf("processing later: %w", err)
+	}
 	fmt.Fprint(out, `
 Next, with a receiver of your own:
   export OPENAI_WEBHOOK_SECRET=$(openai-webhooks secret)
   openai-webhooks listen --forward-to http://127.0.0.1:3000/webhooks   # your app, behind a verifier
   openai-webhooks trigger response.completed --url http://127.0.0.1:8080/
   openai-webhooks help trigger                                          # every event type
+  openai-webhooks listen --queue sqlite:queue.db                        # answer, then process
 `)
 	return nil
 }
@@ -183,6 +184,18 @@ func (r *demoReceiver) check(c demoCase, status int) (row string, ok bool) {
 		check = fmt.Sprintf("FAIL (want %d %s, got %v %v)", c.wantStatus, c.wantStruct, o.Result, o.Err)
 	}
 	return fmt.Sprintf("%s\t%s\t%s\t%d\t%s", c.name, typ, decoded, status, check), ok
+}
+
+// serveLoopback serves handler on a free port of 127.0.0.1 and returns the
+// URL of its webhook path, and the function that stops it.
+func serveLoopback(handler http.Handler) (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + "/webhooks/openai", func() { srv.Close() }, nil
 }
 
 // typeOf returns the type field of a body.

@@ -15,12 +15,15 @@ import (
 	"time"
 
 	"github.com/go-openai-webhooks/webhooks"
+	"github.com/go-openai-webhooks/webhooks/riverqueue"
 )
 
 func listenFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	asJSON := fs.Bool("json", false, "print one JSON object per line instead of text")
 	forwardTo := fs.String("forward-to", "", "relay each verified delivery, unchanged, to this URL (your app), and answer with its status")
+	queueRaw := queueFlag(fs)
+	workers := fs.Int("workers", 4, "with --queue: how many jobs to process at once in this process (0: only enqueue)")
 	secret := addSecretFlag(fs, e)
 	return func(ctx context.Context, args []string) error {
 		if err := noArgs(args); err != nil {
@@ -33,6 +36,16 @@ func listenFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 				return err
 			}
 		}
+		var spec queueSpec
+		if *queueRaw != "" {
+			if app != "" {
+				return usagef("--queue and --forward-to cannot be combined")
+			}
+			var err error
+			if spec, err = parseQueue(*queueRaw); err != nil {
+				return err
+			}
+		}
 		s, err := secret.get()
 		if err != nil {
 			return err
@@ -41,7 +54,15 @@ func listenFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if err != nil {
 			return err
 		}
-		l := newListener(verifier, e.stdout, *asJSON, app)
+		var queue jobQueue
+		if spec.engine != "" {
+			var closeDB func()
+			if queue, closeDB, err = openQueue(ctx, spec, true, riverqueue.WithWorkers(*workers)); err != nil {
+				return err
+			}
+			defer closeDB()
+		}
+		l := newListener(verifier, e.stdout, *asJSON, app, queue)
 		ln, err := net.Listen("tcp", *addr)
 		if err != nil {
 			return err
@@ -50,6 +71,14 @@ func listenFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if app != "" {
 			fmt.Fprintf(e.stderr, "forwarding each verified delivery to %s\n", app)
 		}
+		if queue != nil {
+			fmt.Fprintf(e.stderr, "enqueueing each verified delivery in %s (%s); %d workers process them\n", spec.engine, spec.redacted(), *workers)
+			if *workers > 0 {
+				if err := queue.Start(ctx, l.handler); err != nil {
+					return err
+				}
+			}
+		}
 		srv := &http.Server{Handler: l, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 		go func() {
 			<-ctx.Done()
@@ -57,7 +86,13 @@ func listenFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 			defer cancel()
 			_ = srv.Shutdown(shutdown)
 		}()
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		err = srv.Serve(ln)
+		if queue != nil && *workers > 0 {
+			stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = queue.Stop(stop) // River runs again what did not finish
+		}
+		if !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil
@@ -92,13 +127,19 @@ type received struct {
 
 type receivedKey struct{}
 
-func newListener(v *webhooks.Verifier, w io.Writer, asJSON bool, app string) *listener {
+// newListener returns a listener that forwards to app, if not "", or
+// enqueues in queue, if not nil.
+func newListener(v *webhooks.Verifier, w io.Writer, asJSON bool, app string, queue webhooks.Queue) *listener {
 	l := &listener{app: app, client: &http.Client{Timeout: 30 * time.Second}, out: &printer{w: w, json: asJSON}, seen: map[string]int{}}
 	opts := []webhooks.HandlerOption{webhooks.WithOutcomes(l.outcome)}
 	callback := l.accept
-	if app != "" {
+	switch {
+	case app != "":
 		opts = append(opts, webhooks.WithoutIdempotency(), webhooks.WithCallbackTimeout(35*time.Second))
 		callback = l.forward
+	case queue != nil:
+		opts = append(opts, webhooks.WithQueue(queue))
+		callback = l.work
 	}
 	l.handler = webhooks.NewHandler(v, callback, opts...)
 	return l
@@ -135,6 +176,15 @@ func (l *listener) accept(ctx context.Context, e webhooks.Event) error {
 	if rec, ok := ctx.Value(receivedKey{}).(*received); ok {
 		rec.event = e
 	}
+	return nil
+}
+
+// work is the callback of the queue's workers: it prints the event.
+func (l *listener) work(ctx context.Context, e webhooks.Event) error {
+	d, _ := webhooks.DeliveryFromContext(ctx)
+	rec := record{Time: time.Now().UTC(), Result: "processed", WebhookID: d.ID, Type: string(e.EventType()), EventID: e.EventID()}
+	rec.Struct, rec.Data = eventData(e)
+	l.out.print(rec, fmt.Sprintf("job %-13s %s %s webhook-id %s (%s) data %s", rec.Result, rec.Type, rec.EventID, d.ID, rec.Struct, rec.Data))
 	return nil
 }
 
@@ -182,9 +232,8 @@ func (l *listener) outcome(ctx context.Context, o webhooks.Outcome) {
 	}
 	got, _ := ctx.Value(receivedKey{}).(*received)
 	if got != nil && got.event != nil {
-		data, _ := json.Marshal(reflect.ValueOf(got.event).FieldByName("Data").Interface())
-		rec.Struct, rec.Data = reflect.TypeOf(got.event).Name(), data
-		text += fmt.Sprintf(" (%s) data %s", rec.Struct, data)
+		rec.Struct, rec.Data = eventData(got.event)
+		text += fmt.Sprintf(" (%s) data %s", rec.Struct, rec.Data)
 	}
 	if got != nil && l.app != "" && o.DeliveryID != "" {
 		l.mu.Lock()
@@ -243,4 +292,10 @@ func (p *printer) print(rec record, text string) {
 		return
 	}
 	fmt.Fprintf(p.w, "%s\n", line)
+}
+
+// eventData returns the name of e's struct and its data, as JSON.
+func eventData(e webhooks.Event) (string, json.RawMessage) {
+	data, _ := json.Marshal(reflect.ValueOf(e).FieldByName("Data").Interface())
+	return reflect.TypeOf(e).Name(), data
 }

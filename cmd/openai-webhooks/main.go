@@ -6,6 +6,9 @@
 //	openai-webhooks secret                       # a fresh signing secret for local work
 //	openai-webhooks listen --addr 127.0.0.1:8080 # print every delivery sent to it
 //	openai-webhooks listen --forward-to http://127.0.0.1:3000/webhooks
+//	openai-webhooks listen --queue sqlite:queue.db  # answer once enqueued, process afterwards
+//	openai-webhooks discarded --queue postgres://... # webhook jobs River gave up on
+//	openai-webhooks retry --queue postgres://... 42  # try one again
 //	openai-webhooks trigger batch.completed --url http://127.0.0.1:8080/
 //	openai-webhooks sign < body.json             # the three headers of a signed delivery
 //	openai-webhooks verify --header 'webhook-id: ...' ... < body.json
@@ -71,6 +74,8 @@ var commands = []command{
 	{"trigger", "<event-type>", "send a signed sample delivery of <event-type> to a URL", triggerFlags},
 	{"sign", "< body", "print the headers of a delivery of the body on stdin", signFlags},
 	{"verify", "< body", "verify and decode the delivery of the body on stdin and the given headers", verifyFlags},
+	{"discarded", "", "list the webhook jobs of a queue that River gave up on (listen --queue, riverqueue)", discardedFlags},
+	{"retry", "<job>", "try a discarded webhook job of a queue again", retryFlags},
 }
 
 // usageError is an error in the command line: exit status 2.
@@ -200,7 +205,7 @@ Usage:
 Commands:
 `)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 The secret comes from --secret or, by default, the `+webhooks.SecretEnv+` environment

@@ -88,6 +88,12 @@ func TestDemo(t *testing.T) {
 		assert.Regexp(t, row, r.stdout)
 	}
 	assert.Contains(t, r.stdout, fmt.Sprintf("All %d deliveries answered as they should be.", len(webhooks.EventTypes())+5))
+	for _, typ := range queueDemoTypes {
+		assert.Regexp(t, `(?m)^sample\s+`+regexp.QuoteMeta(string(typ))+`\s+200\s+\S+s$`, r.stdout)
+		assert.Regexp(t, `(?m)^  processed `+regexp.QuoteMeta(string(typ))+`\s+\S+s after it was answered$`, r.stdout)
+	}
+	assert.Regexp(t, `(?m)^a copy of the first\s+batch\.completed\s+200\s+\S+s$`, r.stdout)
+	assert.Contains(t, r.stdout, "All 3 answered before their work was done; each processed once.")
 	assert.Contains(t, r.stdout, "Next, with a receiver of your own:")
 	assert.Contains(t, r.stdout, "openai-webhooks listen --forward-to")
 	assert.NotContains(t, r.stdout, "FAIL")

@@ -1,0 +1,114 @@
+package riverqueue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/go-openai-webhooks/webhooks"
+)
+
+// Args is the River job of one webhook delivery: the body as it was
+// received, so that a worker decodes it again with the catalogue it has, and
+// the delivery's metadata. River keeps one job per webhook-id.
+type Args struct {
+	// DeliveryID is the webhook-id: the unique key of the job.
+	DeliveryID string `json:"webhook_id" river:"unique"`
+	// Timestamp is the webhook-timestamp, in Unix seconds.
+	Timestamp int64 `json:"webhook_timestamp"`
+	// EventType and EventID are the event's, as decoded when it was received,
+	// to list jobs by.
+	EventType webhooks.EventType `json:"event_type"`
+	EventID   string             `json:"event_id"`
+	// Header holds the request's headers.
+	Header http.Header `json:"header"`
+	// Body is the body as received, byte for byte.
+	Body []byte `json:"body"`
+}
+
+// Kind returns [Kind].
+func (Args) Kind() string { return Kind }
+
+// InsertOpts puts webhook jobs in [QueueName], one per webhook-id for as
+// long as River keeps the job, whatever its state: a copy of a delivery
+// whose job was discarded is a duplicate too, and the job is tried again
+// with [Queue.Retry], not a second time beside it.
+func (Args) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueName, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: rivertype.JobStates()}}
+}
+
+// Job is a webhook job, as [Queue.Discarded] lists it.
+type Job struct {
+	ID          int64
+	DeliveryID  string
+	EventType   webhooks.EventType
+	EventID     string
+	State       rivertype.JobState
+	Attempts    int
+	LastError   string
+	FinalizedAt time.Time
+}
+
+// Discarded returns up to limit webhook jobs that River gave up on after
+// their last attempt, most recent first. They stay until River's retention
+// for discarded jobs (a week by default) and can be tried again with Retry.
+func (q *Queue[TTx]) Discarded(ctx context.Context, limit int) ([]Job, error) {
+	res, err := q.client.JobList(ctx, river.NewJobListParams().Kinds(Kind).Queues(QueueName).
+		States(rivertype.JobStateDiscarded).OrderBy(river.JobListOrderByFinalizedAt, river.SortOrderDesc).First(limit))
+	if err != nil {
+		return nil, fmt.Errorf("riverqueue: listing discarded jobs: %w", err)
+	}
+	jobs := make([]Job, 0, len(res.Jobs))
+	for _, row := range res.Jobs {
+		jobs = append(jobs, jobOf(row))
+	}
+	return jobs, nil
+}
+
+// ErrNotRetryable: [Queue.Retry] was asked to retry a job that is not a
+// webhook job, or whose callback has run to completion or is running, so
+// that a retry could process its delivery twice.
+var ErrNotRetryable = errors.New("riverqueue: job not retryable")
+
+// Retry makes the webhook job with id available to the workers again, now:
+// a discarded (or cancelled) job gets a new attempt, a job waiting for its
+// next attempt gets it at once. A completed or running job is not retried;
+// the error then matches [ErrNotRetryable], and River's [river.ErrNotFound]
+// for an id that River does not hold.
+func (q *Queue[TTx]) Retry(ctx context.Context, id int64) (Job, error) {
+	row, err := q.client.JobGet(ctx, id)
+	if err != nil {
+		return Job{}, fmt.Errorf("riverqueue: retrying job %d: %w", id, err)
+	}
+	switch {
+	case row.Kind != Kind:
+		return Job{}, fmt.Errorf("%w: job %d is a %s job, not a webhook", ErrNotRetryable, id, row.Kind)
+	case row.State == rivertype.JobStateCompleted || row.State == rivertype.JobStateRunning:
+		return Job{}, fmt.Errorf("%w: job %d is %s", ErrNotRetryable, id, row.State)
+	}
+	if row, err = q.client.JobRetry(ctx, id); err != nil {
+		return Job{}, fmt.Errorf("riverqueue: retrying job %d: %w", id, err)
+	}
+	return jobOf(row), nil
+}
+
+// jobOf returns the Job of a River job row.
+func jobOf(row *rivertype.JobRow) Job {
+	var args Args
+	_ = json.Unmarshal(row.EncodedArgs, &args) // a webhook job's args are Args
+	j := Job{ID: row.ID, DeliveryID: args.DeliveryID, EventType: args.EventType, EventID: args.EventID,
+		State: row.State, Attempts: row.Attempt}
+	if n := len(row.Errors); n > 0 {
+		j.LastError = row.Errors[n-1].Error
+	}
+	if row.FinalizedAt != nil {
+		j.FinalizedAt = *row.FinalizedAt
+	}
+	return j
+}
