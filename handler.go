@@ -346,3 +346,12 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	}
 	return buf.Bytes(), nil
 }
+
+// callbackFor returns the callback registered for events like e, else the
+// fallback, else nil.
+func (h *Handler) callbackFor(e Event) func(context.Context, Event) error {
+	if fn := h.routes[reflect.TypeOf(e)]; fn != nil {
+		return fn
+	}
+	return h.fallback
+}

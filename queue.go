@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"reflect"
 	"time"
 )
 
@@ -75,20 +74,11 @@ func (h *Handler) Process(ctx context.Context, d Delivery, body []byte) error {
 	if err != nil {
 		return err
 	}
-	fn := h.routes[reflect.TypeOf(event)]
-	if fn == nil {
-		fn = h.fallback
-	}
+	fn := h.callbackFor(event)
 	if fn == nil {
 		return nil
 	}
 	return recoverCall(context.WithValue(ctx, deliveryKey{}, d), fn, event)
-}
-
-// hasCallback reports whether events like e have a callback, or the
-// fallback.
-func (h *Handler) hasCallback(e Event) bool {
-	return h.routes[reflect.TypeOf(e)] != nil || h.fallback != nil
 }
 
 // deliveryOf returns the Delivery of a verified delivery.

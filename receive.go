@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"reflect"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -61,17 +60,14 @@ func (h *Handler) receive(ctx context.Context, body []byte, headers http.Header)
 		return rejected(http.StatusBadRequest, err, headers)
 	}
 	o := Outcome{DeliveryID: d.id, EventType: event.EventType(), EventID: event.EventID()}
-	if !h.hasCallback(event) {
+	fn := h.callbackFor(event)
+	if fn == nil {
 		o.Result, o.Status = ResultIgnored, http.StatusOK
 		return o
 	}
 	if h.queue != nil {
 		h.enqueue(ctx, &o, deliveryOf(d, headers), body, event)
 		return o
-	}
-	fn := h.routes[reflect.TypeOf(event)]
-	if fn == nil {
-		fn = h.fallback
 	}
 	h.process(context.WithValue(ctx, deliveryKey{}, deliveryOf(d, headers)), &o, fn, event)
 	return o
