@@ -13,10 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/go-openai-webhooks/webhooks"
-	"github.com/go-openai-webhooks/webhooks/riverqueue"
 	"github.com/go-openai-webhooks/webhooks/webhookstest"
 )
 
@@ -36,10 +33,10 @@ func BenchmarkEnqueue(b *testing.B) {
 	}{
 		{"inline", func(*testing.B) *webhooks.Handler { return webhooks.NewHandler(v, noop) }},
 		{"sqlite", func(b *testing.B) *webhooks.Handler {
-			return webhooks.NewHandler(v, noop, webhooks.WithQueue(newBenchQueue(b, sqliteEngine(b))))
+			return webhooks.NewHandler(v, noop, webhooks.WithQueue(newQueue(b, sqliteEngine(b))))
 		}},
 		{"postgres", func(b *testing.B) *webhooks.Handler {
-			return webhooks.NewHandler(v, noop, webhooks.WithQueue(newBenchQueue(b, postgresEngine(b))))
+			return webhooks.NewHandler(v, noop, webhooks.WithQueue(newQueue(b, postgresEngine(b))))
 		}},
 	}
 	body := webhookstest.Sample(webhooks.EventTypeResponseCompleted)
@@ -88,13 +85,6 @@ func BenchmarkEnqueue(b *testing.B) {
 			b.ReportMetric(percentile(latencies, 0.99).Seconds()*1e3, "p99-ms")
 		})
 	}
-}
-
-// newBenchQueue returns a queue on e's database that only enqueues.
-func newBenchQueue[TTx any](b *testing.B, e engine[TTx]) *riverqueue.Queue[TTx] {
-	q, err := riverqueue.New(e.open(b), riverqueue.WithConfig(fast))
-	require.NoError(b, err)
-	return q
 }
 
 // percentile returns the p-th percentile of sorted durations.

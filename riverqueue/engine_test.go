@@ -82,10 +82,7 @@ func postgresOn(t testing.TB, base string) engine[pgx.Tx] {
 	require.NoError(t, riverqueue.Migrate(ctx, e.open(t), ""))
 	_, err = openPool(t, dsn).Exec(ctx, effectsTable)
 	require.NoError(t, err)
-	e.insertEffect = func(ctx context.Context, tx pgx.Tx, id string) error {
-		_, err := tx.Exec(ctx, "INSERT INTO effects (webhook_id) VALUES ($1)", id)
-		return err
-	}
+	e.insertEffect = insertPostgresEffect
 	e.effects = func(t testing.TB) map[string]int {
 		// A connection of its own each time: TestDatabaseDown breaks those
 		// a pool keeps.
@@ -97,6 +94,18 @@ func postgresOn(t testing.TB, base string) engine[pgx.Tx] {
 		return collect(t, rows.Next, rows.Scan, rows.Err, rows.Close)
 	}
 	return e
+}
+
+// insertPostgresEffect and insertSQLiteEffect write what a callback does
+// in the job's transaction tx.
+func insertPostgresEffect(ctx context.Context, tx pgx.Tx, id string) error {
+	_, err := tx.Exec(ctx, "INSERT INTO effects (webhook_id) VALUES ($1)", id)
+	return err
+}
+
+func insertSQLiteEffect(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO effects (webhook_id) VALUES (?)", id)
+	return err
 }
 
 func openPool(t testing.TB, dsn string) *pgxpool.Pool {
@@ -123,10 +132,7 @@ func sqliteEngine(t testing.TB, opts ...rqsqlite.Option) engine[*sql.Tx] {
 	db := openSQLite(t, dsn)
 	_, err := db.Exec(effectsTable)
 	require.NoError(t, err)
-	e.insertEffect = func(ctx context.Context, tx *sql.Tx, id string) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO effects (webhook_id) VALUES (?)", id)
-		return err
-	}
+	e.insertEffect = insertSQLiteEffect
 	e.effects = func(t testing.TB) map[string]int {
 		rows, err := db.Query("SELECT webhook_id, count(*) FROM effects GROUP BY webhook_id")
 		require.NoError(t, err)

@@ -51,7 +51,7 @@ func testDatabaseDown[TTx any](t *testing.T, e engine[TTx], down func(t testing.
 	defer srv.Close()
 	workers := newQueue(t, e, riverqueue.WithWorkers(2))
 	var c effectHandler
-	start(t, workers, c.handler(t, workers, writer(e)))
+	start(t, workers, c.handler(t, workers, writer(e.insertEffect)))
 
 	id := func(i int) string { return fmt.Sprintf("wh_down_%02d", i) }
 	send := func(i int) (int, string) {

@@ -103,14 +103,15 @@ func (c *effectHandler) count(id string) int32 {
 	return n.(*atomic.Int32).Load()
 }
 
-// writer returns the callback's write: e's effect, in the job's transaction.
-func writer[TTx any](e engine[TTx]) func(ctx context.Context, id string) error {
+// writer returns the callback's write: insert's effect, in the job's
+// transaction.
+func writer[TTx any](insert func(ctx context.Context, tx TTx, id string) error) func(ctx context.Context, id string) error {
 	return func(ctx context.Context, id string) error {
 		tx, err := riverqueue.Tx[TTx](ctx)
 		if err != nil {
 			return err
 		}
-		return e.insertEffect(ctx, tx, id)
+		return insert(ctx, tx, id)
 	}
 }
 
@@ -147,7 +148,7 @@ func TestEnqueueAndProcess(t *testing.T) {
 func testEnqueueAndProcess[TTx any](t *testing.T, e engine[TTx]) {
 	q := newQueue(t, e, riverqueue.WithWorkers(2))
 	var c effectHandler
-	h := c.handler(t, q, writer(e))
+	h := c.handler(t, q, writer(e.insertEffect))
 	var outcomes []webhooks.Outcome
 	var mu sync.Mutex
 	srv := httptest.NewServer(webhooks.NewHandler(verifier(t), nil,
@@ -203,7 +204,7 @@ func testFleet[TTx any](t *testing.T, e engine[TTx]) {
 	}
 	for range 3 {
 		q := newQueue(t, e, riverqueue.WithWorkers(4))
-		start(t, q, c.handler(t, q, writer(e)))
+		start(t, q, c.handler(t, q, writer(e.insertEffect)))
 	}
 
 	type job struct {
@@ -257,7 +258,7 @@ func testDiscardedThenRetried[TTx any](t *testing.T, e engine[TTx]) {
 	q := newQueue(t, e, riverqueue.WithWorkers(1), riverqueue.WithMaxAttempts(3))
 	var c effectHandler
 	c.fail.Store(true)
-	h := c.handler(t, q, writer(e))
+	h := c.handler(t, q, writer(e.insertEffect))
 	start(t, q, h)
 	body, headers := delivery("wh_discard_1")
 	o := h.Receive(context.Background(), body, headers)
@@ -314,35 +315,24 @@ func TestMain(m *testing.M) {
 }
 
 // runWorkerProcess works the queue of the database RQ_ENGINE and RQ_DSN
-// say, with a callback that writes its effect in the job's transaction,
-// prints "started ID" and never returns: it waits to be killed.
+// say (see workForever).
 func runWorkerProcess() {
-	ctx := context.Background()
-	hang := func(id string) { fmt.Printf("started %s\n", id); select {} }
+	ctx, dsn := context.Background(), os.Getenv("RQ_DSN")
 	var err error
 	switch os.Getenv("RQ_ENGINE") {
 	case "postgres":
-		err = workForever(ctx, openPostgres(exitTB{}, os.Getenv("RQ_DSN")), func(ctx context.Context, tx pgx.Tx, id string) error {
-			if _, err := tx.Exec(ctx, "INSERT INTO effects (webhook_id) VALUES ($1)", id); err != nil {
-				return err
-			}
-			hang(id)
-			return nil
-		})
+		err = workForever(ctx, openPostgres(exitTB{}, dsn), insertPostgresEffect)
 	case "sqlite":
-		err = workForever(ctx, riversqlite.New(openSQLite(exitTB{}, os.Getenv("RQ_DSN"))), func(ctx context.Context, tx *sql.Tx, id string) error {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO effects (webhook_id) VALUES (?)", id); err != nil {
-				return err
-			}
-			hang(id)
-			return nil
-		})
+		err = workForever(ctx, riversqlite.New(openSQLite(exitTB{}, dsn)), insertSQLiteEffect)
 	}
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(1)
 }
 
-func workForever[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], effect func(context.Context, TTx, string) error) error {
+// workForever works the queue on driver with a callback that writes its
+// effect with insert in the job's transaction, prints "started ID" and
+// never returns: it waits to be killed.
+func workForever[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], insert func(context.Context, TTx, string) error) error {
 	q, err := riverqueue.New(driver, riverqueue.WithWorkers(1), riverqueue.WithConfig(fast))
 	if err != nil {
 		return err
@@ -351,13 +341,14 @@ func workForever[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], e
 	if err != nil {
 		return err
 	}
+	write := writer(insert)
 	h := webhooks.NewHandler(v, func(ctx context.Context, e webhooks.Event) error {
 		d, _ := webhooks.DeliveryFromContext(ctx)
-		tx, err := riverqueue.Tx[TTx](ctx)
-		if err != nil {
+		if err := write(ctx, d.ID); err != nil {
 			return err
 		}
-		return effect(ctx, tx, d.ID)
+		fmt.Printf("started %s\n", d.ID)
+		select {}
 	}, webhooks.WithQueue(q))
 	if err := q.Start(ctx, h); err != nil {
 		return err
@@ -424,7 +415,7 @@ func testKilledWorker[TTx any](t *testing.T, e engine[TTx]) {
 		c.JobTimeout = 500 * time.Millisecond
 		c.RescueStuckJobsAfter = time.Second
 	}))
-	start(t, q, c.handler(t, q, writer(e)))
+	start(t, q, c.handler(t, q, writer(e.insertEffect)))
 	require.Eventually(t, func() bool { return e.effects(t)["wh_killed_1"] == 1 }, 90*time.Second, 50*time.Millisecond)
 	time.Sleep(500 * time.Millisecond)
 	assert.Equal(t, map[string]int{"wh_killed_1": 1}, e.effects(t), "the killed worker's write never committed")
