@@ -201,17 +201,22 @@ func FuzzUnwrap(f *testing.F) {
 
 // secretErrors are the only messages a bad secret may produce: fixed text
 // and numbers, never any of the secret itself.
-var secretErrors = regexp.MustCompile(`^webhooks: invalid secret: (secret is empty|secret has leading or trailing whitespace|text after whsec_ is not canonical standard base64|whsec_ secret decodes to \d+ bytes, want 24 to 64)$`)
+var secretErrors = regexp.MustCompile(`^webhooks: invalid secret: (secret is empty|secret has leading or trailing whitespace|text after whsec_ is not canonical standard base64|whsec_ secret decodes to \d+ bytes, want 24 to 64|secret does not start with whsec_: .*|secret starts with whsec but not whsec_ .*|secret is an OpenAI API key .*)$`)
 
 // FuzzNewVerifier reads arbitrary secrets. An accepted one is usable to
 // sign and verify, with the key the rules say; a rejected one gives
 // ErrInvalidSecret in a message that never echoes it.
 func FuzzNewVerifier(f *testing.F) {
-	for _, s := range []string{testSecret, "raw secret", "", "whsec_", "whsec_" + strings.Repeat("A", 32), testSecret + "\n"} {
-		f.Add(s)
+	for _, s := range []string{testSecret, "raw secret", "", "whsec_", "whsec_" + strings.Repeat("A", 32), testSecret + "\n", "sk-proj-x", "whsec-x"} {
+		f.Add(s, false)
+		f.Add(s, true)
 	}
-	f.Fuzz(func(t *testing.T, secret string) {
-		v, err := webhooks.NewVerifier(secret)
+	f.Fuzz(func(t *testing.T, secret string, raw bool) {
+		var opts []webhooks.Option
+		if raw {
+			opts = append(opts, webhooks.WithRawSecret())
+		}
+		v, err := webhooks.NewVerifier(secret, opts...)
 		if err != nil {
 			if v != nil || !errors.Is(err, webhooks.ErrInvalidSecret) || !secretErrors.MatchString(err.Error()) {
 				t.Fatalf("got (%v, %q), want a nil Verifier and a fixed ErrInvalidSecret message", v, err)
@@ -219,7 +224,11 @@ func FuzzNewVerifier(f *testing.F) {
 			return
 		}
 		key := []byte(secret)
-		if enc, ok := strings.CutPrefix(secret, "whsec_"); ok {
+		enc, prefixed := strings.CutPrefix(secret, "whsec_")
+		if !prefixed && !raw {
+			t.Fatalf("accepted %q, without whsec_ and without WithRawSecret", secret)
+		}
+		if prefixed {
 			decoded, err := base64.StdEncoding.DecodeString(enc)
 			if err != nil || base64.StdEncoding.EncodeToString(decoded) != enc || len(decoded) < 24 || len(decoded) > 64 {
 				t.Fatalf("accepted %q, not canonical base64 of 24 to 64 bytes", secret)
@@ -237,7 +246,7 @@ func FuzzNewVerifier(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := webhooks.Sign(secret, "wh_1", testNow, []byte("{}"))
+		got, err := webhooks.Sign(secret, "wh_1", testNow, []byte("{}"), opts...)
 		if err != nil || got != want {
 			t.Fatalf("Sign gives (%q, %v), the key the rules give %q", got, err, want)
 		}

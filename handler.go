@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -34,8 +33,11 @@ const DefaultCallbackTimeout = 10 * time.Second
 // to the store.
 const DefaultLease = 10 * time.Second
 
-// idempotencyMargin is how much longer than the verifier's tolerance a
-// Handler remembers a processed webhook-id by default.
+// idempotencyMargin is how much longer than twice the verifier's tolerance
+// a Handler remembers a processed webhook-id by default: a delivery is
+// accepted from its timestamp minus the tolerance to its timestamp plus the
+// tolerance, so a copy can arrive up to twice the tolerance after the first
+// is processed; the margin covers clocks that differ between replicas.
 const idempotencyMargin = time.Minute
 
 // retryAfter is the Retry-After, in seconds, of the answers that ask OpenAI
@@ -75,13 +77,16 @@ var (
 //	405  not a POST (with Allow: POST)
 //	413  body over the limit, which is not read further
 //	400  missing or malformed headers, bad signature, timestamp out of
-//	     tolerance, invalid payload (with a generic body)
+//	     tolerance, invalid payload (with a generic body); ServeHTTP checks
+//	     the headers before it reads the body
 //	200  processed by the callback, or processed before (a copy), or a
-//	     type with no callback
+//	     type with no callback; with [WithQueue], stored in the queue
 //	409  the same webhook-id is being processed right now (with Retry-After)
 //	500  the callback returned an error, panicked or passed its deadline
-//	     (its claim is released, so that the next copy is processed)
-//	503  the idempotency store failed (with Retry-After); nothing was called
+//	     (its claim is released, so that the next copy is processed), or
+//	     its claim was lost
+//	503  the idempotency store or the queue failed or did not answer in
+//	     time (with Retry-After); nothing was called
 //
 // A Handler is safe for concurrent use; create it with [NewHandler].
 type Handler struct {
@@ -91,8 +96,10 @@ type Handler struct {
 	maxBody         int64
 	store           IdempotencyStore // nil: no deduplication
 	storeSet        bool             // an option chose the store
+	inlineStore     bool             // the store is a MemoryStore: called without a goroutine of its own
 	queue           Queue            // nil: callbacks run at once
 	window          time.Duration
+	windowSet       bool // WithIdempotencyWindow chose it
 	lease           time.Duration
 	callbackTimeout time.Duration
 	onError         func(*http.Request, error)
@@ -115,9 +122,9 @@ type HandlerOption func(*Handler)
 // By default a Handler reads bodies up to [DefaultMaxBodyBytes], gives each
 // callback [DefaultCallbackTimeout], and deduplicates with a [MemoryStore]
 // of [DefaultMemoryStoreCapacity] ids: a claim lasts [DefaultLease] and is
-// renewed while its callback runs, and a processed id is remembered for v's
-// tolerance plus a minute (a delivery older than that fails the timestamp
-// check anyway).
+// renewed while its callback runs, and a processed id is remembered for
+// twice v's tolerance plus a minute, 11 minutes by default, which covers
+// every copy the verifier still accepts (see [WithIdempotencyWindow]).
 //
 // NewHandler panics if v is nil or an option is given an unusable value,
 // as [http.ServeMux.Handle] panics on a bad pattern: these are mistakes in
@@ -133,7 +140,7 @@ func NewHandler(v *Verifier, fallback func(ctx context.Context, e Event) error, 
 		fallback:        fallback,
 		routes:          make(map[reflect.Type]func(context.Context, Event) error),
 		maxBody:         DefaultMaxBodyBytes,
-		window:          v.tolerance + idempotencyMargin,
+		window:          2*v.tolerance + idempotencyMargin,
 		lease:           DefaultLease,
 		callbackTimeout: DefaultCallbackTimeout,
 		tokenPrefix:     hex.EncodeToString(prefix[:]),
@@ -143,6 +150,12 @@ func NewHandler(v *Verifier, fallback func(ctx context.Context, e Event) error, 
 	}
 	if !h.storeSet {
 		h.store = NewMemoryStore(0)
+	}
+	_, h.inlineStore = h.store.(*MemoryStore)
+	if h.windowSet && h.window < 2*v.tolerance {
+		panic(fmt.Sprintf("webhooks: WithIdempotencyWindow(%v) is shorter than twice the verifier's tolerance (%v): "+
+			"a copy of a delivery can arrive up to %v after the first and would be processed again; use at least %v",
+			h.window, v.tolerance, 2*v.tolerance, 2*v.tolerance))
 	}
 	return h
 }
@@ -159,8 +172,14 @@ func NewHandler(v *Verifier, fallback func(ctx context.Context, e Event) error, 
 // A type may have one callback; registering a second panics.
 func On[E Event](fn func(ctx context.Context, e E) error) HandlerOption {
 	t := reflect.TypeFor[E]()
-	if t.Kind() == reflect.Interface {
+	switch t.Kind() {
+	case reflect.Interface:
 		panic("webhooks: On needs an event struct type; pass a callback for every event to NewHandler")
+	case reflect.Pointer:
+		// Events are passed as values: a route for a pointer would never
+		// match, and its deliveries would be acknowledged unprocessed.
+		panic("webhooks: On needs an event struct type, not a pointer: write func(ctx context.Context, e webhooks." +
+			t.Elem().Name() + ") error")
 	}
 	if fn == nil {
 		panic("webhooks: On with a nil callback for " + t.Name())
@@ -199,25 +218,39 @@ func WithoutIdempotency() HandlerOption {
 }
 
 // WithIdempotencyWindow sets how long the Handler's store remembers that a
-// webhook-id was processed. The default, the verifier's tolerance plus a
-// minute, covers replays of one signed request: after it, the timestamp check
-// rejects them. OpenAI signs each retry anew, so a retry of a delivery whose
-// 2xx answer was lost can arrive later, up to 72 hours later; a service that
-// must never process such a retry twice sets a window that long and a store
-// that can hold it (see the redisstore module). A claim lasts the lease
-// (see [WithLease]), not the window. d must be positive.
+// webhook-id was processed. The default, twice the verifier's tolerance plus
+// a minute (11 minutes with the default tolerance), covers every copy of a
+// delivery that the verifier can still accept: a signed request is accepted
+// for its timestamp plus the tolerance, and may be processed as early as its
+// timestamp minus the tolerance. NewHandler refuses (panics on) a window
+// shorter than twice the tolerance, which would let a replay be processed
+// twice.
+//
+// OpenAI signs each retry anew, so a retry of a delivery whose 2xx answer
+// was lost can arrive later, up to 72 hours later; a service that must never
+// process such a retry twice sets a window that long and a store that can
+// hold it (see the redisstore module), or processes through a queue (see
+// [WithQueue]), which keeps each webhook-id for as long. A claim lasts the
+// lease (see [WithLease]), not the window. d must be positive.
 func WithIdempotencyWindow(d time.Duration) HandlerOption {
 	if d <= 0 {
 		panic(fmt.Sprintf("webhooks: WithIdempotencyWindow(%v): the window must be positive", d))
 	}
-	return func(h *Handler) { h.window = d }
+	return func(h *Handler) { h.window, h.windowSet = d, true }
 }
 
 // WithLease sets how long a claim on a webhook-id lasts before the Handler
-// renews it, which it does every third of d while the callback runs, and
-// never beyond the callback's deadline. A replica that crashes keeps the
-// next copy of its delivery waiting for at most d. The default is
-// [DefaultLease]; d must be positive.
+// renews it, which it does every third of d, on a goroutine of its own,
+// while the callback runs, and never beyond the callback's deadline. A
+// replica that crashes keeps the next copy of its delivery waiting for at
+// most d. If renewals fail until d has passed since the last one that
+// succeeded, the claim has lapsed and another replica may take it: the
+// Handler cancels the callback's context, answers 500 and records nothing.
+//
+// The lease also bounds each call to the store: a third of it (or of the
+// callback timeout, if that is shorter), after which the Handler goes on
+// without the store's answer, whatever the store does with its context.
+// The default is [DefaultLease]; d must be positive.
 func WithLease(d time.Duration) HandlerOption {
 	if d <= 0 {
 		panic(fmt.Sprintf("webhooks: WithLease(%v): the lease must be positive", d))
@@ -284,17 +317,7 @@ func DeliveryFromContext(ctx context.Context) (Delivery, bool) {
 // ServeHTTP handles one delivery, as described on [Handler].
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	var o Outcome
-	switch body, err := h.readBody(w, r); {
-	case r.Method != http.MethodPost:
-		o = rejected(http.StatusMethodNotAllowed, fmt.Errorf("%w: %s", ErrMethodNotAllowed, r.Method), r.Header)
-	case errors.Is(err, ErrBodyTooLarge):
-		o = rejected(http.StatusRequestEntityTooLarge, err, r.Header)
-	case err != nil:
-		o = rejected(http.StatusBadRequest, err, r.Header)
-	default:
-		o = h.receive(r.Context(), body, r.Header)
-	}
+	o := h.serve(w, r)
 	h.report(r.Context(), &o, start)
 	if h.onError != nil {
 		if err := cmp.Or(o.Err, o.StoreErr); err != nil {
@@ -313,6 +336,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, answers[o.Status], o.Status)
 }
 
+// serve implements ServeHTTP but for the report and the answer. What can be
+// refused without the body is refused before a byte of it is read: a method
+// other than POST, an announced length over the limit, and headers that no
+// delivery could verify with.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) Outcome {
+	if r.Method != http.MethodPost {
+		return rejected(http.StatusMethodNotAllowed, fmt.Errorf("%w: %s", ErrMethodNotAllowed, r.Method), r.Header)
+	}
+	if r.ContentLength > h.maxBody {
+		return rejected(http.StatusRequestEntityTooLarge,
+			fmt.Errorf("%w: Content-Length %d, limit %d", ErrBodyTooLarge, r.ContentLength, h.maxBody), r.Header)
+	}
+	if err := h.verifier.checkBeforeBody(r.Header); err != nil {
+		return rejected(http.StatusBadRequest, err, r.Header)
+	}
+	body, err := h.readBody(w, r)
+	switch {
+	case errors.Is(err, ErrBodyTooLarge):
+		return rejected(http.StatusRequestEntityTooLarge, err, r.Header)
+	case err != nil:
+		return rejected(http.StatusBadRequest, err, r.Header)
+	}
+	return h.receive(r.Context(), body, r.Header)
+}
+
 // answers are the generic bodies of the answers that are not 200. They
 // never say more than the status, so that nothing about the secret or the
 // verification leaks.
@@ -323,28 +371,6 @@ var answers = map[int]string{
 	http.StatusConflict:              "delivery in progress; retry later",
 	http.StatusInternalServerError:   "processing failed; retry later",
 	http.StatusServiceUnavailable:    "temporarily unavailable; retry later",
-}
-
-// readBody reads the body of a POST, up to the limit and not a byte
-// further. It reads nothing of other methods.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.Method != http.MethodPost {
-		return nil, nil
-	}
-	if r.ContentLength > h.maxBody {
-		return nil, fmt.Errorf("%w: Content-Length %d, limit %d", ErrBodyTooLarge, r.ContentLength, h.maxBody)
-	}
-	// Room for the announced length, so that the body is read in one pass.
-	buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength, 0)+bytes.MinRead))
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return nil, fmt.Errorf("%w: limit %d", ErrBodyTooLarge, h.maxBody)
-	case err != nil:
-		return nil, fmt.Errorf("%w: %w", ErrBodyUnreadable, err)
-	}
-	return buf.Bytes(), nil
 }
 
 // callbackFor returns the callback registered for events like e, else the

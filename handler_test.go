@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-openai-webhooks/webhooks"
+	"github.com/go-openai-webhooks/webhooks/webhookstest"
 )
 
 // recorder collects what a Handler passed to its callback and error hook.
@@ -258,8 +259,10 @@ func assertGenericAnswer(t *testing.T, rec *httptest.ResponseRecorder) {
 func TestHandlerReadsNoFurtherThanTheLimit(t *testing.T) {
 	rc := &recorder{}
 	h := newTestHandler(t, rc, webhooks.WithMaxBodyBytes(1024))
+	headers := signedDelivery(t, testSecret, "wh_big", testNow, []byte("{}")).headers // look valid until the body is read
 	counter := &countingReader{r: bytes.NewReader(make([]byte, 10<<20))}
 	req := httptest.NewRequest(http.MethodPost, "/webhooks/openai", counter)
+	req.Header = headers.Clone()
 	req.ContentLength = -1 // streamed: the limit is found by reading
 
 	rec := serve(h, req)
@@ -268,6 +271,7 @@ func TestHandlerReadsNoFurtherThanTheLimit(t *testing.T) {
 
 	unread := &countingReader{r: bytes.NewReader(make([]byte, 2048))}
 	announced := httptest.NewRequest(http.MethodPost, "/webhooks/openai", unread)
+	announced.Header = headers.Clone()
 	announced.ContentLength = 2048
 	rec = serve(h, announced)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
@@ -455,45 +459,11 @@ func TestHandlerPutsDeliveryInContext(t *testing.T) {
 	assert.False(t, ok)
 }
 
-// failingStore is an IdempotencyStore whose methods fail as told.
-type failingStore struct {
-	webhooks.IdempotencyStore
-	claimErr, renewErr, doneErr, releaseErr error
-}
-
-func (s failingStore) Claim(ctx context.Context, id, token string, lease time.Duration) (webhooks.ClaimStatus, error) {
-	if s.claimErr != nil {
-		return 0, s.claimErr
-	}
-	return s.IdempotencyStore.Claim(ctx, id, token, lease)
-}
-
-func (s failingStore) Renew(ctx context.Context, id, token string, lease time.Duration) error {
-	if s.renewErr != nil {
-		return s.renewErr
-	}
-	return s.IdempotencyStore.Renew(ctx, id, token, lease)
-}
-
-func (s failingStore) Done(ctx context.Context, id, token string, window time.Duration) error {
-	if s.doneErr != nil {
-		return s.doneErr
-	}
-	return s.IdempotencyStore.Done(ctx, id, token, window)
-}
-
-func (s failingStore) Release(ctx context.Context, id, token string) error {
-	if s.releaseErr != nil {
-		return s.releaseErr
-	}
-	return s.IdempotencyStore.Release(ctx, id, token)
-}
-
 func TestHandlerStoreFailures(t *testing.T) {
 	down := errors.New("connection refused")
 	tests := []struct {
 		name         string
-		store        failingStore
+		store        webhookstest.FaultyStore
 		fail         func(webhooks.Event) error
 		wantStatus   int
 		wantCalls    int
@@ -502,19 +472,19 @@ func TestHandlerStoreFailures(t *testing.T) {
 	}{
 		{
 			name:       "claim fails: nothing is called, OpenAI retries",
-			store:      failingStore{claimErr: down},
+			store:      webhookstest.FaultyStore{ClaimFault: webhookstest.Fault{Err: down}},
 			wantStatus: http.StatusServiceUnavailable, wantCalls: 0,
 			wantErr: webhooks.ErrStoreUnavailable,
 		},
 		{
 			name:       "done fails after processing: acknowledged, reported",
-			store:      failingStore{doneErr: down},
+			store:      webhookstest.FaultyStore{DoneFault: webhookstest.Fault{Err: down}},
 			wantStatus: http.StatusOK, wantCalls: 1,
 			wantStoreErr: webhooks.ErrStoreUnavailable,
 		},
 		{
 			name:       "release fails after a callback error: 500, the callback's error, the store's apart",
-			store:      failingStore{releaseErr: down},
+			store:      webhookstest.FaultyStore{ReleaseFault: webhookstest.Fault{Err: down}},
 			fail:       func(webhooks.Event) error { return errors.New("callback broke") },
 			wantStatus: http.StatusInternalServerError, wantCalls: 1,
 			wantErr: webhooks.ErrCallbackFailed, wantStoreErr: webhooks.ErrStoreUnavailable,
@@ -644,6 +614,18 @@ func TestHandlerConcurrentCopiesRunOnce(t *testing.T) {
 	})
 }
 
+// TestOnRefusesPointers: a callback for a pointer type would never be
+// called (events are values), so its events would be acknowledged and
+// dropped; On refuses it, naming the value type to write.
+func TestOnRefusesPointers(t *testing.T) {
+	defer func() {
+		msg, _ := recover().(string)
+		assert.Contains(t, msg, "webhooks.ResponseCompletedWebhookEvent)", "got %q, want the value type to write", msg)
+	}()
+	webhooks.On(func(context.Context, *webhooks.ResponseCompletedWebhookEvent) error { return nil })
+	t.Error("On accepted a pointer type")
+}
+
 func TestNewHandlerPanicsOnProgrammingErrors(t *testing.T) {
 	v := testVerifier(t)
 	cb := func(context.Context, webhooks.ResponseCompletedWebhookEvent) error { return nil }
@@ -657,6 +639,12 @@ func TestNewHandlerPanicsOnProgrammingErrors(t *testing.T) {
 			webhooks.On(func(context.Context, webhooks.Event) error { return nil })
 		}},
 		{"nil typed callback", func() { webhooks.On[webhooks.BatchFailedWebhookEvent](nil) }},
+		{"callback for a pointer to an event", func() {
+			webhooks.On(func(context.Context, *webhooks.ResponseCompletedWebhookEvent) error { return nil })
+		}},
+		{"window shorter than twice the tolerance", func() {
+			webhooks.NewHandler(v, nil, webhooks.WithIdempotencyWindow(2*webhooks.DefaultTolerance-time.Second))
+		}},
 		{"zero body limit", func() { webhooks.WithMaxBodyBytes(0) }},
 		{"nil store", func() { webhooks.WithIdempotencyStore(nil) }},
 		{"zero window", func() { webhooks.WithIdempotencyWindow(0) }},

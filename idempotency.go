@@ -60,6 +60,11 @@ func (s ClaimStatus) String() string {
 // another can neither extend, mark nor release the other's claim, and is told
 // so with [ErrLeaseLost]. Implementations must be safe for concurrent use.
 //
+// A Handler gives every call a context with a deadline (a third of the
+// lease), and goes on without the answer of a call that has not returned by
+// then: a store should give up at the deadline, but a store that does not
+// cannot hold a delivery beyond it.
+//
 // [MemoryStore] serves one process; the redisstore module serves several
 // replicas.
 type IdempotencyStore interface {
@@ -68,7 +73,8 @@ type IdempotencyStore interface {
 	// InProgress or Processed, and changes nothing.
 	Claim(ctx context.Context, id, token string, lease time.Duration) (ClaimStatus, error)
 	// Renew extends the claim of id held with token to lease from now. It
-	// returns ErrLeaseLost if token does not hold the claim any more.
+	// returns ErrLeaseLost if token does not hold the claim any more, also
+	// when the claim lapsed and nobody took it since.
 	Renew(ctx context.Context, id, token string, lease time.Duration) error
 	// Done replaces the claim of id held with token by a processed mark that
 	// lasts window. It also records the mark if nothing is left of the claim
@@ -84,7 +90,9 @@ type IdempotencyStore interface {
 // ErrLeaseLost is returned by [IdempotencyStore.Renew] and
 // [IdempotencyStore.Done] when the caller's claim lapsed and another holds
 // the id, or marked it processed: the delivery may be processed twice. A
-// Handler then cancels the callback's context.
+// Handler then cancels the callback's context, and reports it in
+// [Outcome.StoreErr], as it does when a claim lapses because renewals kept
+// failing.
 var ErrLeaseLost = errors.New("webhooks: claim lost")
 
 // ErrStoreFull is returned by [MemoryStore.Claim] when the store holds its

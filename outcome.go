@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -80,13 +81,18 @@ type Outcome struct {
 	// one of [Verifier.Unwrap]'s for ResultRejected (or [ErrMethodNotAllowed],
 	// [ErrBodyTooLarge], [ErrBodyUnreadable]), [ErrInProgress] for
 	// ResultInProgress, [ErrCallbackFailed] for ResultFailed, and
-	// [ErrStoreUnavailable] or [ErrQueueUnavailable] for ResultUnavailable.
+	// [ErrStoreUnavailable], [ErrStoreFull] or [ErrQueueUnavailable] for
+	// ResultUnavailable.
 	Err error
-	// StoreErr is a failure of the idempotency store after the result was
-	// decided, wrapped in [ErrStoreUnavailable]: recording a processed
-	// delivery (a copy of it may then be processed again), or releasing
-	// the claim of a failed one (its next copy then waits for the claim to
-	// lapse, within one lease). It is nil when the store did its part.
+	// StoreErr is news from the idempotency store beside the result, and
+	// matches exactly one sentinel: [ErrLeaseLost] when the claim was lost
+	// (it lapsed without a successful renewal, or another replica took it),
+	// so that the delivery may be processed twice, once here and once there;
+	// [ErrStoreUnavailable], wrapping the store's error, when recording a
+	// processed delivery failed (a copy of it may then be processed again)
+	// or releasing the claim of a failed one did (its next copy then waits
+	// for the claim to lapse, within one lease). It is nil when the store
+	// did its part.
 	StoreErr error
 	// Duration is how long the delivery took, from receiving its body to
 	// deciding the answer.
@@ -96,8 +102,9 @@ type Outcome struct {
 // LogOutcomes returns a function for [WithOutcomes] that logs every outcome
 // to logger: ResultProcessed, ResultEnqueued, ResultDuplicate, ResultIgnored
 // and ResultInProgress (a copy that OpenAI sends again) at level Info,
-// ResultRejected at Warn, ResultFailed and ResultUnavailable at Error, and any
-// outcome with a StoreErr at least at Warn.
+// ResultRejected at Warn, ResultFailed and ResultUnavailable at Error, any
+// outcome with a StoreErr at least at Warn, and one whose StoreErr matches
+// [ErrLeaseLost] (it may be processed twice) at Error.
 // The attributes are result, status, webhook_id, event_type, event_id,
 // duration, and error and store_error when set; none holds the secret or a
 // signature.
@@ -124,6 +131,9 @@ func LogOutcomes(logger *slog.Logger) func(context.Context, Outcome) {
 		if o.StoreErr != nil {
 			attrs = append(attrs, slog.String("store_error", o.StoreErr.Error()))
 			level = max(level, slog.LevelWarn)
+			if errors.Is(o.StoreErr, ErrLeaseLost) {
+				level = slog.LevelError
+			}
 		}
 		logger.LogAttrs(ctx, level, "webhook delivery", attrs...)
 	}

@@ -29,13 +29,16 @@ type Queue interface {
 // not acknowledged (503, so that OpenAI sends it again).
 var ErrQueueUnavailable = errors.New("webhooks: queue unavailable")
 
-// WithQueue makes the Handler store each verified delivery of a type that
-// has a callback in q, and answer 200 once it is stored, without calling the
-// callback: q's workers call it later, through [Handler.Process], for as long
-// as the work takes, with the queue's retries. A copy of a delivery that q
-// holds already is answered 200 without a second job; a queue that fails is
-// answered 503 with Retry-After, and nothing is acknowledged. The Handler's
-// idempotency store is not used: the queue keeps each webhook-id once.
+// WithQueue makes the Handler store each verified delivery in q, of every
+// type, known or not, whatever callbacks this Handler has, and answer 200 once
+// it is stored, without calling a callback: q's workers, in this process or
+// others, call the callbacks later, through [Handler.Process], for as long as
+// the work takes, with the queue's retries; a type without a callback there
+// is done at once. A copy of a delivery that q holds already is answered 200
+// without a second job; a queue that fails, or does not answer within the
+// callback timeout ([WithCallbackTimeout]), is answered 503 with
+// Retry-After, and nothing is acknowledged. The Handler's idempotency store
+// is not used: the queue keeps each webhook-id once.
 func WithQueue(q Queue) HandlerOption {
 	if q == nil {
 		panic("webhooks: WithQueue(nil)")
@@ -44,14 +47,36 @@ func WithQueue(q Queue) HandlerOption {
 }
 
 // enqueue stores the delivery of event in the Handler's queue and sets o's
-// result.
+// result. It waits for the queue for the callback timeout at most, on a
+// goroutine of its own, whatever the queue does with its context; the
+// client going away does not stop it.
 func (h *Handler) enqueue(ctx context.Context, o *Outcome, d Delivery, body []byte, event Event) {
-	enqueued, err := h.queue.Enqueue(ctx, d, body, event)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.callbackTimeout)
+	defer cancel()
+	type answer struct {
+		enqueued bool
+		err      error
+	}
+	result := make(chan answer, 1) // buffered: a queue that answers late does not block
+	go func() {
+		enqueued, err := h.queue.Enqueue(ctx, d, body, event)
+		result <- answer{enqueued, err}
+	}()
+	var a answer
+	select {
+	case a = <-result:
+	case <-ctx.Done():
+		select {
+		case a = <-result:
+		default:
+			a.err = fmt.Errorf("no answer within %v: %w", h.callbackTimeout, ctx.Err())
+		}
+	}
 	switch {
-	case err != nil:
+	case a.err != nil:
 		o.Result, o.Status = ResultUnavailable, http.StatusServiceUnavailable
-		o.Err = fmt.Errorf("%w: enqueuing %s: %w", ErrQueueUnavailable, d.ID, err)
-	case enqueued:
+		o.Err = fmt.Errorf("%w: enqueuing %s: %w", ErrQueueUnavailable, d.ID, a.err)
+	case a.enqueued:
 		o.Result, o.Status = ResultEnqueued, http.StatusOK
 	default:
 		o.Result, o.Status = ResultDuplicate, http.StatusOK

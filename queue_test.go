@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -54,8 +55,10 @@ func TestHandlerWithQueue(t *testing.T) {
 	}{
 		{"stored, not processed yet", d, nil, webhooks.ResultEnqueued, http.StatusOK, nil},
 		{"a copy: no second job", d, nil, webhooks.ResultDuplicate, http.StatusOK, nil},
-		{"a type without a callback is not stored", signedDelivery(t, testSecret, "wh_q2", testNow, fixture(t, webhooks.EventTypeBatchFailed)), nil,
-			webhooks.ResultIgnored, http.StatusOK, nil},
+		{"a type without a callback here is stored too: the workers decide", signedDelivery(t, testSecret, "wh_q2", testNow, fixture(t, webhooks.EventTypeBatchFailed)), nil,
+			webhooks.ResultEnqueued, http.StatusOK, nil},
+		{"an unknown type is stored too", signedDelivery(t, testSecret, "wh_q4", testNow, []byte(`{"id":"evt_1","object":"event","created_at":1,"type":"x.new","data":{}}`)), nil,
+			webhooks.ResultEnqueued, http.StatusOK, nil},
 		{"the queue fails: 503, nothing acknowledged", signedDelivery(t, testSecret, "wh_q3", testNow, body), errors.New("database down"),
 			webhooks.ResultUnavailable, http.StatusServiceUnavailable, webhooks.ErrQueueUnavailable},
 	}
@@ -69,7 +72,7 @@ func TestHandlerWithQueue(t *testing.T) {
 		})
 	}
 	assert.Empty(t, calls, "no callback runs at receipt")
-	assert.Len(t, q.jobs, 1)
+	assert.Len(t, q.jobs, 3)
 	assert.Equal(t, body, q.jobs["wh_q1"], "the body as received")
 
 	t.Run("Process runs the callback later", func(t *testing.T) {
@@ -92,4 +95,25 @@ func TestHandlerWithQueue(t *testing.T) {
 		assertOneSentinel(t, h.Process(context.Background(), webhooks.Delivery{}, body), webhooks.ErrCallbackFailed)
 		assertOneSentinel(t, h.Process(context.Background(), webhooks.Delivery{}, []byte(`{}`)), webhooks.ErrInvalidPayload)
 	})
+}
+
+// stuckQueue is a Queue that never answers, whatever its context says.
+type stuckQueue struct{ stuck chan struct{} }
+
+func (q stuckQueue) Enqueue(context.Context, webhooks.Delivery, []byte, webhooks.Event) (bool, error) {
+	<-q.stuck
+	return true, nil
+}
+
+// TestHandlerWithStuckQueue: a queue that does not answer is answered 503
+// at the callback timeout, not when the queue returns.
+func TestHandlerWithStuckQueue(t *testing.T) {
+	q := stuckQueue{make(chan struct{})}
+	defer close(q.stuck)
+	h := webhooks.NewHandler(testVerifier(t), nil, webhooks.WithQueue(q), webhooks.WithCallbackTimeout(50*time.Millisecond))
+	d := signedDelivery(t, testSecret, "wh_stuck", testNow, fixture(t, webhooks.EventTypeBatchCompleted))
+	o := h.Receive(context.Background(), d.body, d.headers)
+	assert.Equal(t, webhooks.ResultUnavailable, o.Result)
+	assertOneSentinel(t, o.Err, webhooks.ErrQueueUnavailable)
+	require.ErrorIs(t, o.Err, context.DeadlineExceeded)
 }

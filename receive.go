@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"time"
 )
 
@@ -60,13 +59,15 @@ func (h *Handler) receive(ctx context.Context, body []byte, headers http.Header)
 		return rejected(http.StatusBadRequest, err, headers)
 	}
 	o := Outcome{DeliveryID: d.id, EventType: event.EventType(), EventID: event.EventID()}
+	if h.queue != nil {
+		// Every verified event, whatever callbacks this process has: the
+		// workers, which may run elsewhere, decide.
+		h.enqueue(ctx, &o, deliveryOf(d, headers), body, event)
+		return o
+	}
 	fn := h.callbackFor(event)
 	if fn == nil {
 		o.Result, o.Status = ResultIgnored, http.StatusOK
-		return o
-	}
-	if h.queue != nil {
-		h.enqueue(ctx, &o, deliveryOf(d, headers), body, event)
 		return o
 	}
 	h.process(context.WithValue(ctx, deliveryKey{}, deliveryOf(d, headers)), &o, fn, event)
@@ -74,49 +75,63 @@ func (h *Handler) receive(ctx context.Context, body []byte, headers http.Header)
 }
 
 // process calls fn for event once, unless the store says that the delivery
-// was, or is being, processed, and sets o's result.
+// was, or is being, processed, and sets o's result. The store is not told
+// that the client went away: once verified, a delivery is processed and
+// recorded, so that the copy OpenAI sends next finds it done.
 func (h *Handler) process(ctx context.Context, o *Outcome, fn func(context.Context, Event) error, event Event) {
 	deadline := time.Now().Add(h.callbackTimeout)
 	if h.store == nil {
 		h.settle(o, h.call(ctx, fn, event, deadline, nil))
 		return
 	}
-	id := o.DeliveryID
-	token := h.tokenPrefix + "-" + strconv.FormatUint(h.tokens.Add(1), 10)
-	status, err := h.store.Claim(ctx, id, token, min(h.lease, h.callbackTimeout))
+	c := h.newClaim(o.DeliveryID)
+	status, err := c.claim(ctx, deadline)
 	switch {
 	case err != nil:
 		o.Result, o.Status = ResultUnavailable, http.StatusServiceUnavailable
-		o.Err = fmt.Errorf("%w: claiming %s: %w", ErrStoreUnavailable, id, err)
+		o.Err = storeError(err, "claiming %s", o.DeliveryID)
 		return
 	case status == Processed:
 		o.Result, o.Status = ResultDuplicate, http.StatusOK
 		return
 	case status == InProgress:
 		o.Result, o.Status = ResultInProgress, http.StatusConflict
-		o.Err = fmt.Errorf("%w: %s", ErrInProgress, id)
+		o.Err = fmt.Errorf("%w: %s", ErrInProgress, o.DeliveryID)
 		return
 	case status != Claimed:
 		o.Result, o.Status = ResultUnavailable, http.StatusServiceUnavailable
-		o.Err = fmt.Errorf("%w: claiming %s: unknown status %v", ErrStoreUnavailable, id, status)
+		o.Err = fmt.Errorf("%w: claiming %s: unknown status %v", ErrStoreUnavailable, o.DeliveryID, status)
 		return
 	}
-	renew := func(ctx context.Context) error {
-		return h.store.Renew(ctx, id, token, min(h.lease, time.Until(deadline)))
-	}
-	h.settle(o, h.call(ctx, fn, event, deadline, renew))
-	// Record the outcome even if the caller's context is done.
-	bookkeeping := context.WithoutCancel(ctx)
-	if o.Result == ResultFailed {
-		if err := h.store.Release(bookkeeping, id, token); err != nil {
-			o.StoreErr = fmt.Errorf("%w: releasing %s, whose claim now lapses within %v: %w", ErrStoreUnavailable, id, h.lease, err)
+	h.settle(o, h.call(ctx, fn, event, deadline, c))
+	switch {
+	case c.isLost():
+		// Another may process it now: nothing of this one is recorded.
+		c.stopRenewing()
+		o.StoreErr = fmt.Errorf("%w: %s: another replica may process it meanwhile", ErrLeaseLost, o.DeliveryID)
+	case o.Result == ResultFailed:
+		if err := c.release(ctx); err != nil {
+			o.StoreErr = storeError(err, "releasing %s, whose claim now lapses within %v", o.DeliveryID, h.claimLease())
 		}
-		return
+	default:
+		if err := c.done(ctx); err != nil {
+			// Processed: answering anything but 2xx would have it
+			// processed again.
+			o.StoreErr = storeError(err, "recording %s as processed; a copy may be processed again", o.DeliveryID)
+		}
 	}
-	if err := h.store.Done(bookkeeping, id, token, h.window); err != nil {
-		// Processed: answering anything but 2xx would have it processed again.
-		o.StoreErr = fmt.Errorf("%w: recording %s as processed: %w", ErrStoreUnavailable, id, err)
+}
+
+// storeError returns the error of a store call that failed, for Outcome.Err
+// or Outcome.StoreErr, matching exactly one sentinel: [ErrStoreFull] or
+// [ErrLeaseLost] when the store's error does, [ErrStoreUnavailable] wrapping
+// the store's error otherwise.
+func storeError(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	if errors.Is(err, ErrStoreFull) || errors.Is(err, ErrLeaseLost) {
+		return fmt.Errorf("%w (%s)", err, what)
 	}
+	return fmt.Errorf("%w: %s: %w", ErrStoreUnavailable, what, err)
 }
 
 // settle sets o's result from the callback's error.
@@ -129,47 +144,73 @@ func (h *Handler) settle(o *Outcome, err error) {
 }
 
 // call runs fn on its own goroutine, with a context that ends at deadline,
-// and returns its error, wrapped in ErrCallbackFailed, when it returns or
-// when the deadline passes, whichever is first. Meanwhile it calls renew
-// every third of the lease, if the deadline is further than one lease; when
-// renew reports that the claim was lost, it cancels fn's context.
-func (h *Handler) call(ctx context.Context, fn func(context.Context, Event) error, event Event, deadline time.Time, renew func(context.Context) error) error {
+// and returns its error, wrapped in ErrCallbackFailed, when it returns, when
+// the deadline passes or when the claim c (if any) is lost, whichever is
+// first; then it cancels fn's context. If the deadline is further than one
+// lease, c is renewed meanwhile, on a goroutine of its own; a claim is lost
+// when a renewal finds that another holds it, or when it lapses: the lease
+// has passed since the last successful renewal.
+func (h *Handler) call(ctx context.Context, fn func(context.Context, Event) error, event Event, deadline time.Time, c *claim) error {
 	cctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	result := make(chan error, 1) // buffered: a callback past its deadline does not block
 	go func() { result <- recoverCall(cctx, fn, event) }()
 
-	var renewals <-chan time.Time
-	if renew != nil && h.callbackTimeout > h.lease {
-		ticker := time.NewTicker(h.lease / 3)
-		defer ticker.Stop()
-		renewals = ticker.C
-	}
-	lost := false
-	for {
-		select {
-		case err := <-result:
-			return err
-		case <-renewals:
-			// A store that fails is tried again at the next tick; a claim
-			// that another holds now is lost for good.
-			if err := renew(context.WithoutCancel(ctx)); errors.Is(err, ErrLeaseLost) {
-				lost = true
-				renewals = nil
-				cancel()
-			}
-		case <-cctx.Done():
+	if c != nil && h.callbackTimeout > h.lease {
+		// The claim lapses before the deadline unless renewed. (Otherwise it
+		// lasts until the deadline, which ends the callback first.)
+		c.keepAlive()
+		lapse := time.NewTimer(time.Until(c.expiry()))
+		defer lapse.Stop()
+		for {
 			select {
-			case err := <-result: // returned at the same moment
+			case err := <-result:
 				return err
-			default:
+			case <-c.lost:
+				return h.lostClaim(result, event, "another holds it now")
+			case <-lapse.C:
+				if rest := time.Until(c.expiry()); rest > 0 {
+					lapse.Reset(rest)
+					continue
+				}
+				if !time.Now().Before(deadline) { // the claim lasts until the deadline at most
+					return h.pastDeadline(result, event)
+				}
+				c.lose()
+				return h.lostClaim(result, event, fmt.Sprintf("it lapsed, %v after its last renewal", h.claimLease()))
+			case <-cctx.Done():
+				return h.pastDeadline(result, event)
 			}
-			if lost {
-				return fmt.Errorf("%w: %s event %s: its claim lapsed and another took it", ErrCallbackFailed, event.EventType(), event.EventID())
-			}
-			return fmt.Errorf("%w: %s event %s: did not return within %v", ErrCallbackFailed, event.EventType(), event.EventID(), h.callbackTimeout)
 		}
 	}
+	select {
+	case err := <-result:
+		return err
+	case <-cctx.Done():
+		return h.pastDeadline(result, event)
+	}
+}
+
+// pastDeadline returns the error of a callback whose deadline passed, or
+// its own if it returned at the same moment.
+func (h *Handler) pastDeadline(result <-chan error, event Event) error {
+	select {
+	case err := <-result:
+		return err
+	default:
+	}
+	return fmt.Errorf("%w: %s event %s: did not return within %v", ErrCallbackFailed, event.EventType(), event.EventID(), h.callbackTimeout)
+}
+
+// lostClaim returns the error of a callback whose claim was lost, why, or
+// its own if it returned at the same moment.
+func (h *Handler) lostClaim(result <-chan error, event Event, why string) error {
+	select {
+	case err := <-result:
+		return err
+	default:
+	}
+	return fmt.Errorf("%w: %s event %s: its claim was lost (%s), so its context was canceled", ErrCallbackFailed, event.EventType(), event.EventID(), why)
 }
 
 // recoverCall runs fn, turning an error or a panic into an ErrCallbackFailed.

@@ -2,9 +2,11 @@ package webhooks_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,12 +19,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-openai-webhooks/webhooks"
+	"github.com/go-openai-webhooks/webhooks/webhookstest"
 )
 
-// outcomeSentinels are the errors an Outcome.Err may match, one at a time.
+// outcomeSentinels are the errors an Outcome.Err or Outcome.StoreErr may
+// match, one at a time.
 var outcomeSentinels = append([]error{
 	webhooks.ErrMethodNotAllowed, webhooks.ErrBodyTooLarge, webhooks.ErrBodyUnreadable,
-	webhooks.ErrInProgress, webhooks.ErrCallbackFailed, webhooks.ErrStoreUnavailable, webhooks.ErrQueueUnavailable,
+	webhooks.ErrInProgress, webhooks.ErrCallbackFailed, webhooks.ErrStoreUnavailable, webhooks.ErrStoreFull,
+	webhooks.ErrLeaseLost, webhooks.ErrQueueUnavailable,
 }, deliverySentinels...)
 
 // assertOneSentinel checks that err matches want and no other sentinel, or
@@ -41,9 +46,10 @@ func assertOneSentinel(t *testing.T, err, want error) {
 	}
 }
 
-// TestOutcomes sends one delivery of each kind and checks the Outcome that
-// Receive returns and WithOutcomes sees: the result, the status, the error
-// and its one sentinel, and what was known of the delivery.
+// TestOutcomes sends one delivery for each thing that can become of it and
+// checks the Outcome that Receive returns and WithOutcomes sees: the result,
+// the status, the error and its one sentinel, the store's error and its one
+// sentinel, and what was known of the delivery.
 func TestOutcomes(t *testing.T) {
 	body := fixture(t, webhooks.EventTypeBatchCompleted)
 	valid := signedDelivery(t, testSecret, "wh_1", testNow, body)
@@ -52,37 +58,83 @@ func TestOutcomes(t *testing.T) {
 	claimedElsewhere := webhooks.NewMemoryStore(0)
 	_, err := claimedElsewhere.Claim(context.Background(), "wh_1", "other-replica", time.Hour)
 	require.NoError(t, err)
+	store := func(f func(s *webhookstest.FaultyStore)) webhooks.HandlerOption {
+		s := webhookstest.FaultyStore{IdempotencyStore: webhooks.NewMemoryStore(0)}
+		f(&s)
+		return webhooks.WithIdempotencyStore(s)
+	}
+	down := errors.New("connection refused")
+	waitForCancel := func(ctx context.Context, _ webhooks.Event) error { <-ctx.Done(); return ctx.Err() }
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	short := []webhooks.HandlerOption{webhooks.WithLease(30 * time.Millisecond), webhooks.WithCallbackTimeout(time.Minute)}
 
 	tests := []struct {
-		name       string
-		delivery   testDelivery
-		fallback   func(context.Context, webhooks.Event) error
-		opts       []webhooks.HandlerOption
-		want       webhooks.Result
-		wantStatus int
-		wantErr    error
-		wantEvent  bool // EventType and EventID are known
+		name         string
+		ctx          context.Context // nil: Background
+		delivery     testDelivery
+		fallback     func(context.Context, webhooks.Event) error // nil: returns nil
+		noFallback   bool
+		opts         []webhooks.HandlerOption
+		want         webhooks.Result
+		wantStatus   int
+		wantErr      error
+		wantStoreErr error
+		wantEvent    bool // EventType and EventID are known
 	}{
-		{"processed", valid, nil, nil, webhooks.ResultProcessed, http.StatusOK, nil, true},
-		{"duplicate of a processed one", valid, nil,
-			[]webhooks.HandlerOption{webhooks.WithIdempotencyStore(processedBefore)},
-			webhooks.ResultDuplicate, http.StatusOK, nil, true},
-		{"in progress elsewhere", valid, nil,
-			[]webhooks.HandlerOption{webhooks.WithIdempotencyStore(claimedElsewhere)},
-			webhooks.ResultInProgress, http.StatusConflict, webhooks.ErrInProgress, true},
-		{"ignored: no callback", valid, func(context.Context, webhooks.Event) error { return errSkip }, nil,
-			webhooks.ResultIgnored, http.StatusOK, nil, true},
-		{"rejected: bad signature", signedDelivery(t, "whsec_"+strings.Repeat("A", 43)+"=", "wh_1", testNow, body), nil, nil,
-			webhooks.ResultRejected, http.StatusBadRequest, webhooks.ErrInvalidSignature, false},
-		{"rejected: invalid payload", signedDelivery(t, testSecret, "wh_1", testNow, []byte(`{"id":"evt_1"}`)), nil, nil,
-			webhooks.ResultRejected, http.StatusBadRequest, webhooks.ErrInvalidPayload, false},
-		{"rejected: too large", valid, nil, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(10)},
-			webhooks.ResultRejected, http.StatusRequestEntityTooLarge, webhooks.ErrBodyTooLarge, false},
-		{"failed: the callback's error", valid, func(context.Context, webhooks.Event) error { return errors.New("db down") }, nil,
-			webhooks.ResultFailed, http.StatusInternalServerError, webhooks.ErrCallbackFailed, true},
-		{"store unavailable", valid, nil,
-			[]webhooks.HandlerOption{webhooks.WithIdempotencyStore(failingStore{IdempotencyStore: webhooks.NewMemoryStore(0), claimErr: errors.New("refused")})},
-			webhooks.ResultUnavailable, http.StatusServiceUnavailable, webhooks.ErrStoreUnavailable, true},
+		{name: "processed", delivery: valid, want: webhooks.ResultProcessed, wantStatus: http.StatusOK, wantEvent: true},
+		{name: "processed: the client went away before the claim", ctx: gone, delivery: valid,
+			want: webhooks.ResultProcessed, wantStatus: http.StatusOK, wantEvent: true},
+		{name: "duplicate of a processed one", delivery: valid,
+			opts: []webhooks.HandlerOption{webhooks.WithIdempotencyStore(processedBefore)},
+			want: webhooks.ResultDuplicate, wantStatus: http.StatusOK, wantEvent: true},
+		{name: "in progress elsewhere", delivery: valid,
+			opts: []webhooks.HandlerOption{webhooks.WithIdempotencyStore(claimedElsewhere)},
+			want: webhooks.ResultInProgress, wantStatus: http.StatusConflict, wantErr: webhooks.ErrInProgress, wantEvent: true},
+		{name: "ignored: no callback", delivery: valid, noFallback: true,
+			want: webhooks.ResultIgnored, wantStatus: http.StatusOK, wantEvent: true},
+		{name: "rejected: bad signature", delivery: signedDelivery(t, "whsec_"+strings.Repeat("A", 43)+"=", "wh_1", testNow, body),
+			want: webhooks.ResultRejected, wantStatus: http.StatusBadRequest, wantErr: webhooks.ErrInvalidSignature},
+		{name: "rejected: too old", delivery: signedDelivery(t, testSecret, "wh_1", testNow.Add(-time.Hour), body),
+			want: webhooks.ResultRejected, wantStatus: http.StatusBadRequest, wantErr: webhooks.ErrTimestampTooOld},
+		{name: "rejected: invalid payload", delivery: signedDelivery(t, testSecret, "wh_1", testNow, []byte(`{"id":"evt_1"}`)),
+			want: webhooks.ResultRejected, wantStatus: http.StatusBadRequest, wantErr: webhooks.ErrInvalidPayload},
+		{name: "rejected: too large", delivery: valid, opts: []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(10)},
+			want: webhooks.ResultRejected, wantStatus: http.StatusRequestEntityTooLarge, wantErr: webhooks.ErrBodyTooLarge},
+		{name: "failed: the callback's error", delivery: valid, fallback: func(context.Context, webhooks.Event) error { return errors.New("db down") },
+			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError, wantErr: webhooks.ErrCallbackFailed, wantEvent: true},
+		{name: "failed: the callback panics", delivery: valid, fallback: func(context.Context, webhooks.Event) error { panic("boom") },
+			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError, wantErr: webhooks.ErrCallbackFailed, wantEvent: true},
+		{name: "failed: past its deadline", delivery: valid, fallback: waitForCancel,
+			opts: []webhooks.HandlerOption{webhooks.WithCallbackTimeout(20 * time.Millisecond)},
+			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError, wantErr: webhooks.ErrCallbackFailed, wantEvent: true},
+		{name: "failed: the claim was taken by another", delivery: valid, fallback: waitForCancel,
+			opts: append(short, store(func(s *webhookstest.FaultyStore) { s.RenewFault.Err = webhooks.ErrLeaseLost })),
+			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError,
+			wantErr: webhooks.ErrCallbackFailed, wantStoreErr: webhooks.ErrLeaseLost, wantEvent: true},
+		{name: "failed: the claim lapsed, renewals failing", delivery: valid, fallback: waitForCancel,
+			opts: append(short, store(func(s *webhookstest.FaultyStore) { s.RenewFault.Err = down })),
+			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError,
+			wantErr: webhooks.ErrCallbackFailed, wantStoreErr: webhooks.ErrLeaseLost, wantEvent: true},
+		{name: "failed, and releasing the claim fails", delivery: valid, fallback: func(context.Context, webhooks.Event) error { return errors.New("db down") },
+			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.ReleaseFault.Err = down })},
+			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError,
+			wantErr: webhooks.ErrCallbackFailed, wantStoreErr: webhooks.ErrStoreUnavailable, wantEvent: true},
+		{name: "processed, and recording it fails", delivery: valid,
+			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.DoneFault.Err = down })},
+			want: webhooks.ResultProcessed, wantStatus: http.StatusOK, wantStoreErr: webhooks.ErrStoreUnavailable, wantEvent: true},
+		{name: "processed, and another took the claim meanwhile: maybe twice", delivery: valid,
+			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.DoneFault.Err = webhooks.ErrLeaseLost })},
+			want: webhooks.ResultProcessed, wantStatus: http.StatusOK, wantStoreErr: webhooks.ErrLeaseLost, wantEvent: true},
+		{name: "unavailable: the store fails", delivery: valid,
+			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.ClaimFault.Err = errors.New("refused") })},
+			want: webhooks.ResultUnavailable, wantStatus: http.StatusServiceUnavailable, wantErr: webhooks.ErrStoreUnavailable, wantEvent: true},
+		{name: "unavailable: the store does not answer", delivery: valid,
+			opts: []webhooks.HandlerOption{webhooks.WithLease(30 * time.Millisecond), store(func(s *webhookstest.FaultyStore) { s.ClaimFault.Delay = time.Second })},
+			want: webhooks.ResultUnavailable, wantStatus: http.StatusServiceUnavailable, wantErr: webhooks.ErrStoreUnavailable, wantEvent: true},
+		{name: "unavailable: the store is full", delivery: valid,
+			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.ClaimFault.Err = fmt.Errorf("%w: no room", webhooks.ErrStoreFull) })},
+			want: webhooks.ResultUnavailable, wantStatus: http.StatusServiceUnavailable, wantErr: webhooks.ErrStoreFull, wantEvent: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,18 +146,16 @@ func TestOutcomes(t *testing.T) {
 			opts := append([]webhooks.HandlerOption{
 				webhooks.WithOutcomes(func(_ context.Context, o webhooks.Outcome) { seen = append(seen, o) }),
 			}, tt.opts...)
-			var h *webhooks.Handler
-			if errors.Is(callback(context.Background(), nil), errSkip) {
-				h = webhooks.NewHandler(testVerifier(t), nil, opts...)
-			} else {
-				h = webhooks.NewHandler(testVerifier(t), callback, opts...)
+			if tt.noFallback {
+				callback = nil
 			}
+			h := webhooks.NewHandler(testVerifier(t), callback, opts...)
 
-			got := h.Receive(context.Background(), tt.delivery.body, tt.delivery.headers)
+			got := h.Receive(cmp.Or(tt.ctx, context.Background()), tt.delivery.body, tt.delivery.headers)
 			assert.Equal(t, tt.want, got.Result, "got %v, want %v", got.Result, tt.want)
 			assert.Equal(t, tt.wantStatus, got.Status)
 			assertOneSentinel(t, got.Err, tt.wantErr)
-			assert.NoError(t, got.StoreErr)
+			assertOneSentinel(t, got.StoreErr, tt.wantStoreErr)
 			assert.Equal(t, "wh_1", got.DeliveryID)
 			if tt.wantEvent {
 				assert.Equal(t, webhooks.EventTypeBatchCompleted, got.EventType)
@@ -117,9 +167,6 @@ func TestOutcomes(t *testing.T) {
 		})
 	}
 }
-
-// errSkip makes TestOutcomes build a Handler without a fallback.
-var errSkip = errors.New("no fallback")
 
 func TestServeHTTPReportsEveryOutcome(t *testing.T) {
 	var seen []webhooks.Outcome
@@ -244,7 +291,7 @@ func TestLongCallbackKeepsItsClaim(t *testing.T) {
 // TestLostClaimCancelsTheCallback: when a renewal finds that another holds
 // the claim, the callback's context is canceled and the delivery fails.
 func TestLostClaimCancelsTheCallback(t *testing.T) {
-	store := failingStore{IdempotencyStore: webhooks.NewMemoryStore(0), renewErr: webhooks.ErrLeaseLost}
+	store := webhookstest.FaultyStore{IdempotencyStore: webhooks.NewMemoryStore(0), RenewFault: webhookstest.Fault{Err: webhooks.ErrLeaseLost}}
 	h := webhooks.NewHandler(testVerifier(t), func(ctx context.Context, _ webhooks.Event) error {
 		<-ctx.Done()
 		return ctx.Err()
@@ -288,6 +335,7 @@ func TestLogOutcomes(t *testing.T) {
 		{webhooks.Outcome{Result: webhooks.ResultInProgress, Status: 409, Err: webhooks.ErrInProgress}, "INFO"},
 		{webhooks.Outcome{Result: webhooks.ResultRejected, Status: 400, Err: webhooks.ErrInvalidSignature}, "WARN"},
 		{webhooks.Outcome{Result: webhooks.ResultProcessed, Status: 200, StoreErr: webhooks.ErrStoreUnavailable}, "WARN"},
+		{webhooks.Outcome{Result: webhooks.ResultProcessed, Status: 200, StoreErr: webhooks.ErrLeaseLost}, "ERROR"},
 		{webhooks.Outcome{Result: webhooks.ResultFailed, Status: 500, Err: webhooks.ErrCallbackFailed}, "ERROR"},
 		{webhooks.Outcome{Result: webhooks.ResultUnavailable, Status: 503, Err: webhooks.ErrStoreUnavailable}, "ERROR"},
 	}

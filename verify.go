@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/textproto"
@@ -10,15 +9,6 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
-)
-
-// secretPrefix marks a secret in the form OpenAI shows: base64 after it.
-const secretPrefix = "whsec_"
-
-// Bounds on the key that a whsec_ secret decodes to, in bytes.
-const (
-	minSecretBytes = 24
-	maxSecretBytes = 64
 )
 
 // maxTimestamp is the largest webhook-timestamp that converts to a
@@ -40,47 +30,28 @@ var (
 	signatureHeader = newHeaderName(HeaderSignature)
 )
 
-// decodeSecret returns the key that secret stands for, by the rules of
-// [NewVerifier].
-func decodeSecret(secret string) ([]byte, error) {
-	if secret == "" {
-		return nil, fmt.Errorf("%w: secret is empty", ErrInvalidSecret)
-	}
-	if strings.TrimSpace(secret) != secret {
-		// Pasted with a space or a newline: as raw key bytes it would verify
-		// nothing, and every delivery would fail with no hint why.
-		return nil, fmt.Errorf("%w: secret has leading or trailing whitespace", ErrInvalidSecret)
-	}
-	enc, ok := strings.CutPrefix(secret, secretPrefix)
-	if !ok {
-		return []byte(secret), nil
-	}
-	key, err := base64.StdEncoding.Strict().DecodeString(enc)
-	// Decoding skips newlines; re-encoding catches them along with every
-	// other non-canonical spelling of the same bytes.
-	if err != nil || base64.StdEncoding.EncodeToString(key) != enc {
-		return nil, fmt.Errorf("%w: text after %s is not canonical standard base64", ErrInvalidSecret, secretPrefix)
-	}
-	if len(key) < minSecretBytes || len(key) > maxSecretBytes {
-		return nil, fmt.Errorf("%w: %s secret decodes to %d bytes, want %d to %d",
-			ErrInvalidSecret, secretPrefix, len(key), minSecretBytes, maxSecretBytes)
-	}
-	return key, nil
-}
-
 // Sign returns the webhook-signature header value for a delivery of body with
-// id msgID signed at timestamp, under secret (read by the rules of
-// [NewVerifier]). The signature is computed by the standard-webhooks library,
-// so a Verifier with the same secret accepts it. Tests use Sign to build
-// signed fixtures; the webhookstest package wraps it into ready requests.
+// id msgID signed at timestamp, under secret, read by the rules of
+// [NewVerifier] and the options that say how to read it ([WithRawSecret];
+// the others do not matter here). The signature is computed by the
+// standard-webhooks library, so a Verifier with the same secret accepts it.
+// Tests use Sign to build signed fixtures; the webhookstest package wraps it
+// into ready requests.
 //
-// Sign returns [ErrInvalidSecret] for a malformed secret and
-// [ErrMissingHeader] for an empty msgID, which no Verifier would accept.
-func Sign(secret, msgID string, timestamp time.Time, body []byte) (string, error) {
+// Sign returns [ErrInvalidSecret] for a malformed secret,
+// [ErrInvalidOption] for an option it cannot use, and [ErrMissingHeader]
+// for an empty msgID, which no Verifier would accept.
+func Sign(secret, msgID string, timestamp time.Time, body []byte, opts ...Option) (string, error) {
 	if msgID == "" {
 		return "", fmt.Errorf("%w: %s is empty", ErrMissingHeader, HeaderID)
 	}
-	key, err := decodeSecret(secret)
+	var c Verifier
+	for _, opt := range opts {
+		if err := opt(&c); err != nil {
+			return "", err
+		}
+	}
+	key, err := decodeSecret(secret, c.rawSecrets)
 	if err != nil {
 		return "", err
 	}
@@ -122,32 +93,71 @@ type delivery struct {
 
 // verify implements [Verifier.Verify] and returns the verified metadata.
 func (v *Verifier) verify(body []byte, headers http.Header) (delivery, error) {
-	id, err := header(headers, idHeader)
+	m, err := readHeaders(headers)
 	if err != nil {
 		return delivery{}, err
 	}
-	ts, err := header(headers, timestampHeader)
-	if err != nil {
-		return delivery{}, err
-	}
-	sig, err := header(headers, signatureHeader)
-	if err != nil {
-		return delivery{}, err
-	}
-	timestamp, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return delivery{}, fmt.Errorf("%w: %s is not an integer", ErrInvalidHeader, HeaderTimestamp)
-	}
-	if !v.signed(id, timestamp, body, sig) {
-		if !hasSignatureEntry(sig) { // then say why nothing could match
-			return delivery{}, fmt.Errorf("%w: %s has no \"<version>,<signature>\" entry", ErrInvalidHeader, HeaderSignature)
+	if !v.signed(m.id, m.timestamp, body, m.signatures) {
+		if !hasSignatureEntry(m.signatures) { // then say why nothing could match
+			return delivery{}, errNoSignatureEntry
 		}
 		return delivery{}, ErrInvalidSignature
 	}
-	if err := v.checkTimestamp(timestamp); err != nil {
+	if err := v.checkTimestamp(m.timestamp); err != nil {
 		return delivery{}, err
 	}
-	return delivery{id: id, timestamp: timestamp}, nil
+	return delivery{id: m.id, timestamp: m.timestamp}, nil
+}
+
+// errNoSignatureEntry reports a webhook-signature in which nothing could be
+// a signature.
+var errNoSignatureEntry = fmt.Errorf("%w: %s has no \"<version>,<signature>\" entry", ErrInvalidHeader, HeaderSignature)
+
+// deliveryHeaders are the Standard Webhooks headers of a delivery, as read,
+// not yet verified.
+type deliveryHeaders struct {
+	id         string
+	timestamp  int64 // Unix seconds
+	signatures string
+}
+
+// readHeaders reads the three headers of a delivery: each must be present
+// and not empty, and webhook-timestamp an integer.
+func readHeaders(headers http.Header) (deliveryHeaders, error) {
+	id, err := header(headers, idHeader)
+	if err != nil {
+		return deliveryHeaders{}, err
+	}
+	ts, err := header(headers, timestampHeader)
+	if err != nil {
+		return deliveryHeaders{}, err
+	}
+	sig, err := header(headers, signatureHeader)
+	if err != nil {
+		return deliveryHeaders{}, err
+	}
+	timestamp, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return deliveryHeaders{}, fmt.Errorf("%w: %s is not an integer", ErrInvalidHeader, HeaderTimestamp)
+	}
+	return deliveryHeaders{id: id, timestamp: timestamp, signatures: sig}, nil
+}
+
+// checkBeforeBody checks what can be checked of a delivery before its body
+// is read, so that a request that cannot verify costs no memory: the three
+// headers are there, webhook-timestamp is an integer within the tolerance
+// and webhook-signature has an entry that could be a signature. The
+// signature itself needs the body, so a stale timestamp reported here says
+// nothing of the delivery's authenticity.
+func (v *Verifier) checkBeforeBody(headers http.Header) error {
+	m, err := readHeaders(headers)
+	if err != nil {
+		return err
+	}
+	if !hasSignatureEntry(m.signatures) {
+		return errNoSignatureEntry
+	}
+	return v.checkTimestamp(m.timestamp)
 }
 
 // signed reports whether the signature list matches the delivery under any

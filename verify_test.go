@@ -243,50 +243,60 @@ func TestVerifyIsOneClassOfErrorEach(t *testing.T) {
 func TestNewVerifierSecrets(t *testing.T) {
 	b64 := func(n int) string { return base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", n))) }
 	key32 := b64(32)
+	raw := []webhooks.Option{webhooks.WithRawSecret()}
 	tests := []struct {
 		name    string
 		secret  string
+		opts    []webhooks.Option
 		wantErr error
 	}{
-		{"whsec_ with 32 bytes", "whsec_" + key32, nil},
-		{"whsec_ with 24 bytes", "whsec_" + b64(24), nil},
-		{"whsec_ with 64 bytes", "whsec_" + b64(64), nil},
-		{"raw secret", "my-signing-secret", nil},
-		{"raw secret that looks like base64", key32, nil},
-		{"raw secret of one byte", "k", nil},
-		{"empty", "", webhooks.ErrInvalidSecret},
-		{"whsec_ alone", "whsec_", webhooks.ErrInvalidSecret},
-		{"whsec_ with 23 bytes", "whsec_" + b64(23), webhooks.ErrInvalidSecret},
-		{"whsec_ with 65 bytes", "whsec_" + b64(65), webhooks.ErrInvalidSecret},
-		{"whsec_ with characters outside base64", "whsec_" + key32[:40] + "!!!!", webhooks.ErrInvalidSecret},
-		{"whsec_ with URL-safe base64", "whsec_" + base64.URLEncoding.EncodeToString([]byte(strings.Repeat("\xfb\xff", 16))), webhooks.ErrInvalidSecret},
-		{"whsec_ without padding", "whsec_" + base64.RawStdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))), webhooks.ErrInvalidSecret},
-		{"whsec_ with non-zero padding bits", "whsec_" + key32[:len(key32)-2] + "l=", webhooks.ErrInvalidSecret},
-		{"whsec_ with an embedded newline", "whsec_" + key32[:20] + "\n" + key32[20:], webhooks.ErrInvalidSecret},
-		{"whsec_ with a trailing newline", "whsec_" + key32 + "\n", webhooks.ErrInvalidSecret},
-		{"whsec_ with a leading space", "whsec_ " + key32, webhooks.ErrInvalidSecret},
-		{"whsec_ twice", "whsec_whsec_" + key32, webhooks.ErrInvalidSecret},
-		{"whsec_ secret with a leading space, as pasted", " whsec_" + key32, webhooks.ErrInvalidSecret},
-		{"whsec_ secret with a trailing space", "whsec_" + key32 + " ", webhooks.ErrInvalidSecret},
-		{"whsec_ secret with a trailing CRLF", "whsec_" + key32 + "\r\n", webhooks.ErrInvalidSecret},
-		{"whsec_ secret with a leading tab", "\twhsec_" + key32, webhooks.ErrInvalidSecret},
-		{"whsec_ secret with a trailing no-break space", "whsec_" + key32 + "\u00a0", webhooks.ErrInvalidSecret},
-		{"raw secret with a trailing newline", "my-signing-secret\n", webhooks.ErrInvalidSecret},
-		{"raw secret with a space inside", "my signing secret", nil},
-		{"whitespace only", "   ", webhooks.ErrInvalidSecret},
+		{"whsec_ with 32 bytes", "whsec_" + key32, nil, nil},
+		{"whsec_ with 24 bytes", "whsec_" + b64(24), nil, nil},
+		{"whsec_ with 64 bytes", "whsec_" + b64(64), nil, nil},
+		{"whsec_ with 32 bytes, WithRawSecret: still base64", "whsec_" + key32, raw, nil},
+		{"unprefixed: the two readings disagree", "my-signing-secret", nil, webhooks.ErrInvalidSecret},
+		{"unprefixed base64, the dashboard's value without whsec_", key32, nil, webhooks.ErrInvalidSecret},
+		{"unprefixed, one byte", "k", nil, webhooks.ErrInvalidSecret},
+		{"whsec- typo", "whsec-" + key32, nil, webhooks.ErrInvalidSecret},
+		{"WHSEC_ in upper case", "WHSEC_" + key32, nil, webhooks.ErrInvalidSecret},
+		{"whsec without the underscore", "whsec" + key32, nil, webhooks.ErrInvalidSecret},
+		{"an API key", "sk-proj-" + strings.Repeat("a1B2", 20), nil, webhooks.ErrInvalidSecret},
+		{"a legacy API key", "sk-" + strings.Repeat("a1B2", 12), nil, webhooks.ErrInvalidSecret},
+		{"raw key bytes, WithRawSecret", "my-signing-secret", raw, nil},
+		{"raw key that looks like base64, WithRawSecret", key32, raw, nil},
+		{"raw key of one byte, WithRawSecret", "k", raw, nil},
+		{"raw key with a space inside, WithRawSecret", "my signing secret", raw, nil},
+		{"raw key with a trailing newline, WithRawSecret", "my-signing-secret\n", raw, webhooks.ErrInvalidSecret},
+		{"empty", "", nil, webhooks.ErrInvalidSecret},
+		{"empty, WithRawSecret", "", raw, webhooks.ErrInvalidSecret},
+		{"whsec_ alone", "whsec_", nil, webhooks.ErrInvalidSecret},
+		{"whsec_ with 23 bytes", "whsec_" + b64(23), nil, webhooks.ErrInvalidSecret},
+		{"whsec_ with 65 bytes", "whsec_" + b64(65), nil, webhooks.ErrInvalidSecret},
+		{"whsec_ with characters outside base64", "whsec_" + key32[:40] + "!!!!", nil, webhooks.ErrInvalidSecret},
+		{"whsec_ with URL-safe base64", "whsec_" + base64.URLEncoding.EncodeToString([]byte(strings.Repeat("\xfb\xff", 16))), nil, webhooks.ErrInvalidSecret},
+		{"whsec_ without padding", "whsec_" + base64.RawStdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))), nil, webhooks.ErrInvalidSecret},
+		{"whsec_ with non-zero padding bits", "whsec_" + key32[:len(key32)-2] + "l=", nil, webhooks.ErrInvalidSecret},
+		{"whsec_ with an embedded newline", "whsec_" + key32[:20] + "\n" + key32[20:], nil, webhooks.ErrInvalidSecret},
+		{"whsec_ with a trailing newline", "whsec_" + key32 + "\n", nil, webhooks.ErrInvalidSecret},
+		{"whsec_ with a leading space", "whsec_ " + key32, nil, webhooks.ErrInvalidSecret},
+		{"whsec_ twice", "whsec_whsec_" + key32, nil, webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a leading space, as pasted", " whsec_" + key32, nil, webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a trailing space", "whsec_" + key32 + " ", nil, webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a trailing CRLF", "whsec_" + key32 + "\r\n", nil, webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a leading tab", "\twhsec_" + key32, nil, webhooks.ErrInvalidSecret},
+		{"whsec_ secret with a trailing no-break space", "whsec_" + key32 + "\u00a0", nil, webhooks.ErrInvalidSecret},
+		{"whitespace only", "   ", nil, webhooks.ErrInvalidSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := webhooks.NewVerifier(tt.secret)
+			v, err := webhooks.NewVerifier(tt.secret, tt.opts...)
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
 				assert.Nil(t, v)
-				if len(tt.secret) > len("whsec_") {
-					assert.NotContains(t, err.Error(), strings.TrimPrefix(tt.secret, "whsec_"))
-				}
-				_, err = webhooks.Sign(tt.secret, "wh_1", testNow, []byte("{}"))
+				assert.Regexp(t, secretErrors, err.Error(), "fixed text, never any of the secret")
+				_, err = webhooks.Sign(tt.secret, "wh_1", testNow, []byte("{}"), tt.opts...)
 				require.ErrorIs(t, err, tt.wantErr, "Sign reads secrets by the same rules")
-				_, err = webhooks.NewVerifier(testSecret, webhooks.WithAdditionalSecrets(tt.secret))
+				_, err = webhooks.NewVerifier(testSecret, append([]webhooks.Option{webhooks.WithAdditionalSecrets(tt.secret)}, tt.opts...)...)
 				require.ErrorIs(t, err, tt.wantErr, "WithAdditionalSecrets reads secrets by the same rules")
 				return
 			}
@@ -295,13 +305,13 @@ func TestNewVerifierSecrets(t *testing.T) {
 			// The key is what was decoded (or the raw bytes): a delivery
 			// that Sign signed with the secret verifies, one signed with
 			// another secret does not.
-			sig, err := webhooks.Sign(tt.secret, "wh_1", testNow, []byte("{}"))
+			sig, err := webhooks.Sign(tt.secret, "wh_1", testNow, []byte("{}"), tt.opts...)
 			require.NoError(t, err)
 			h := http.Header{}
 			h.Set(webhooks.HeaderID, "wh_1")
 			h.Set(webhooks.HeaderTimestamp, strconv.FormatInt(testNow.Unix(), 10))
 			h.Set(webhooks.HeaderSignature, sig)
-			v, err = webhooks.NewVerifier(tt.secret, webhooks.WithClock(clock))
+			v, err = webhooks.NewVerifier(tt.secret, append([]webhooks.Option{webhooks.WithClock(clock)}, tt.opts...)...)
 			require.NoError(t, err)
 			require.NoError(t, v.Verify([]byte("{}"), h))
 			other, err := webhooks.NewVerifier(otherSecret, webhooks.WithClock(clock))
@@ -311,13 +321,31 @@ func TestNewVerifierSecrets(t *testing.T) {
 	}
 }
 
+// TestSecretErrorsSayWhatToWrite: each way of getting the secret wrong has
+// its own message, so that the fix is in the message.
+func TestSecretErrorsSayWhatToWrite(t *testing.T) {
+	key32 := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
+	messages := map[string]string{}
+	for name, secret := range map[string]string{
+		"unprefixed": key32,
+		"typo":       "whsec-" + key32,
+		"API key":    "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789",
+		"not base64": "whsec_!!!!" + key32,
+	} {
+		_, err := webhooks.NewVerifier(secret)
+		require.ErrorIs(t, err, webhooks.ErrInvalidSecret, name)
+		messages[err.Error()] = name
+	}
+	assert.Len(t, messages, 4, "got %v, want a message of its own for each mistake", messages)
+}
+
 func TestRawSecretMatchesStandardWebhooksRawKey(t *testing.T) {
 	const raw = "a raw secret, used as key bytes"
 	hook, err := standardwebhooks.NewWebhookRaw([]byte(raw))
 	require.NoError(t, err)
 	want, err := hook.Sign("wh_1", testNow, []byte("{}"))
 	require.NoError(t, err)
-	got, err := webhooks.Sign(raw, "wh_1", testNow, []byte("{}"))
+	got, err := webhooks.Sign(raw, "wh_1", testNow, []byte("{}"), webhooks.WithRawSecret())
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 }
@@ -333,7 +361,9 @@ func TestNewVerifierOptions(t *testing.T) {
 		{"zero tolerance", []webhooks.Option{webhooks.WithTolerance(0)}, webhooks.ErrInvalidOption},
 		{"negative tolerance", []webhooks.Option{webhooks.WithTolerance(-time.Minute)}, webhooks.ErrInvalidOption},
 		{"nil clock", []webhooks.Option{webhooks.WithClock(nil)}, webhooks.ErrInvalidOption},
-		{"additional secrets", []webhooks.Option{webhooks.WithAdditionalSecrets(otherSecret, "raw")}, nil},
+		{"additional secrets", []webhooks.Option{webhooks.WithAdditionalSecrets(otherSecret)}, nil},
+		{"additional raw secret", []webhooks.Option{webhooks.WithAdditionalSecrets(otherSecret, "raw"), webhooks.WithRawSecret()}, nil},
+		{"additional unprefixed secret", []webhooks.Option{webhooks.WithAdditionalSecrets(otherSecret, "raw")}, webhooks.ErrInvalidSecret},
 		{"no additional secrets", []webhooks.Option{webhooks.WithAdditionalSecrets()}, nil},
 		{"bad additional secret", []webhooks.Option{webhooks.WithAdditionalSecrets(otherSecret, "")}, webhooks.ErrInvalidSecret},
 	}

@@ -132,6 +132,10 @@ type Verifier struct {
 	keys      []*signingKey // one per accepted secret, primary first
 	tolerance time.Duration
 	now       func() time.Time
+
+	// Set by the options, read by NewVerifier.
+	additional []string // WithAdditionalSecrets
+	rawSecrets bool     // WithRawSecret
 }
 
 // An Option configures a [Verifier] in [NewVerifier] or [Unwrap].
@@ -139,23 +143,31 @@ type Option func(*Verifier) error
 
 // NewVerifier returns a Verifier for deliveries signed with secret.
 //
-// A secret that starts with "whsec_", the form OpenAI shows, must continue
-// with canonical standard base64 that decodes to 24 to 64 bytes, which are the
-// key. Any other non-empty secret is used as the key bytes as they are, as
-// OpenAI's SDKs do. An empty or malformed secret, or one with leading or
-// trailing whitespace (Unicode's), gives [ErrInvalidSecret], whose message
-// never holds the secret; an option with a value it cannot use gives
-// [ErrInvalidOption].
+// The secret is the one OpenAI shows when a webhook endpoint is created:
+// "whsec_" followed by canonical standard base64 that decodes to 24 to 64
+// bytes, which are the key. A secret without the prefix is refused, because
+// openai-go and the standard-webhooks library read it differently; an
+// OpenAI API key (sk-...) or a prefix typo such as "whsec-" is refused with
+// a hint of its own. [WithRawSecret] takes an unprefixed secret as raw key
+// bytes, as openai-go does. An empty or malformed secret, or one with
+// leading or trailing whitespace (Unicode's), gives [ErrInvalidSecret],
+// whose message never holds any part of the secret; an option with a value
+// it cannot use gives [ErrInvalidOption].
 func NewVerifier(secret string, opts ...Option) (*Verifier, error) {
 	v := &Verifier{tolerance: DefaultTolerance, now: time.Now}
-	if err := v.addSecret(secret); err != nil {
-		return nil, err
-	}
 	for _, opt := range opts {
 		if err := opt(v); err != nil {
 			return nil, err
 		}
 	}
+	for _, s := range append([]string{secret}, v.additional...) {
+		key, err := decodeSecret(s, v.rawSecrets)
+		if err != nil {
+			return nil, err
+		}
+		v.keys = append(v.keys, newSigningKey(key))
+	}
+	v.additional = nil
 	return v, nil
 }
 
@@ -191,21 +203,7 @@ func WithClock(now func() time.Time) Option {
 // more HMAC for a delivery that the earlier secrets do not verify.
 func WithAdditionalSecrets(secrets ...string) Option {
 	return func(v *Verifier) error {
-		for _, s := range secrets {
-			if err := v.addSecret(s); err != nil {
-				return err
-			}
-		}
+		v.additional = append(v.additional, secrets...)
 		return nil
 	}
-}
-
-// addSecret decodes secret and appends its key to v.keys.
-func (v *Verifier) addSecret(secret string) error {
-	key, err := decodeSecret(secret)
-	if err != nil {
-		return err
-	}
-	v.keys = append(v.keys, newSigningKey(key))
-	return nil
 }

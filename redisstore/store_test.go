@@ -67,6 +67,16 @@ func TestStoreContract(t *testing.T) {
 	})
 }
 
+// TestStoreFaults injects errors, delays and hangs into the Redis store's
+// calls and checks that a Handler on it never processes a delivery twice
+// nor misses its deadlines, as the MemoryStore's test does.
+func TestStoreFaults(t *testing.T) {
+	client := testClient(t)
+	webhookstest.TestStoreFaults(t, func(t *testing.T) webhooks.IdempotencyStore {
+		return redisstore.New(client, redisstore.WithKeyPrefix(testPrefix(t, client)))
+	})
+}
+
 func TestStoreKeysAndExpiry(t *testing.T) {
 	ctx := context.Background()
 	client := testClient(t)

@@ -148,8 +148,21 @@ func main() {
 		"raw-invalid-utf8":    "\xff\xfe",
 		"uppercase-prefix":    "WHSEC_" + key(32),
 		"prefix-without-tail": "whsec_",
+		"prefix-typo":         "whsec-" + key(32),
+		"api-key":             "sk-proj-" + key(32),
+		"unprefixed-base64":   key(32),
 	}
-	write("FuzzNewVerifier", secretSeeds, func(s string) []string { return []string{lit(s)} })
+	// FuzzNewVerifier: the secret, and whether WithRawSecret is given.
+	type secretSeed struct {
+		secret string
+		raw    bool
+	}
+	withRaw := map[string]secretSeed{}
+	for name, s := range secretSeeds {
+		withRaw[name] = secretSeed{s, false}
+		withRaw[name+"-raw"] = secretSeed{s, true}
+	}
+	write("FuzzNewVerifier", withRaw, func(s secretSeed) []string { return []string{lit(s.secret), fmt.Sprintf("bool(%t)", s.raw)} })
 
 	// FuzzHandler: method, body, id, timestamp, signature, Content-Length.
 	type request struct {
