@@ -11,17 +11,18 @@ import (
 
 // A claim is a Handler's lease on one webhook-id while it processes the
 // delivery: it claims the id, renews the claim on a goroutine of its own
-// while the callback runs (and while the store records the outcome), knows
-// when the claim lapses if renewals fail, and records the outcome. Every
-// store call has a deadline, and the Handler does not wait beyond it,
-// whatever the store does.
+// for as long as the callback runs (past its deadline too) and the store
+// records the outcome, knows when the claim lapses if renewals fail, and
+// records the outcome. Every store call has a deadline, and the Handler does
+// not wait beyond it, whatever the store does.
 type claim struct {
 	h         *Handler
 	id, token string
 
 	mu      sync.Mutex
-	expires time.Time // when the claim lapses, at the earliest: the start of the last successful Claim or Renew, plus its lease
-	until   time.Time // renewals extend the claim no further (the callback's deadline); zero: a full lease
+	expires time.Time   // when the claim lapses, at the earliest: the start of the last successful Claim or Renew, plus the lease
+	failed  bool        // the last renewal failed
+	starter *time.Timer // starts the renewals, a third of a lease after the claim
 
 	lost     chan struct{} // closed when the claim is lost
 	loseOnce sync.Once
@@ -29,6 +30,9 @@ type claim struct {
 	stopOnce sync.Once
 	renewing bool
 }
+
+// minRenewPeriod bounds how often a claim is renewed, whatever the lease.
+const minRenewPeriod = time.Millisecond
 
 // newClaim returns an unclaimed claim on id, with a token of its own.
 func (h *Handler) newClaim(id string) *claim {
@@ -38,19 +42,16 @@ func (h *Handler) newClaim(id string) *claim {
 	}
 }
 
-// claimLease is how long a claim lasts before it is renewed: the lease,
-// and never beyond the callback's deadline.
-func (h *Handler) claimLease() time.Duration { return min(h.lease, h.callbackTimeout) }
-
-// storeTimeout is the deadline of one call to the store: a third of the
-// lease, so that a renewal that times out leaves time for another before the
-// claim lapses.
-func (h *Handler) storeTimeout() time.Duration { return h.claimLease() / 3 }
+// storeTimeout is the deadline of one call to the store, and the period of
+// renewals: a third of the lease, so that a renewal that times out leaves
+// time for another before the claim lapses.
+func (h *Handler) storeTimeout() time.Duration { return max(h.lease/3, minRenewPeriod) }
 
 // storeCall calls f with a context that ends at the store timeout, and
 // returns its error, or, if f has not returned by then, an error matching
 // [context.DeadlineExceeded]: f runs on a goroutine of its own, so that a
-// store that ignores its context cannot hold the delivery. A MemoryStore,
+// store that ignores its context cannot hold the delivery, and a store that
+// panics fails the call rather than ending the process. A MemoryStore,
 // which never waits for more than a lock, is called directly.
 func (h *Handler) storeCall(ctx context.Context, f func(ctx context.Context) error) error {
 	if h.inlineStore {
@@ -59,7 +60,7 @@ func (h *Handler) storeCall(ctx context.Context, f func(ctx context.Context) err
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.storeTimeout())
 	defer cancel()
 	result := make(chan error, 1) // buffered: a call that returns late does not block
-	go func() { result <- f(ctx) }()
+	go func() { result <- recovered("the idempotency store", func() error { return f(ctx) }) }()
 	select {
 	case err := <-result:
 		return err
@@ -73,21 +74,22 @@ func (h *Handler) storeCall(ctx context.Context, f func(ctx context.Context) err
 	}
 }
 
-// claim claims the id for a lease, until the callback's deadline at most.
-func (c *claim) claim(ctx context.Context, until time.Time) (ClaimStatus, error) {
-	lease := c.h.claimLease()
-	c.until = until
+// claim claims the id for a lease, and schedules its renewals.
+func (c *claim) claim(ctx context.Context) (ClaimStatus, error) {
 	start := time.Now()
 	var status ClaimStatus
 	err := c.h.storeCall(ctx, func(ctx context.Context) error {
 		var err error
-		status, err = c.h.store.Claim(ctx, c.id, c.token, lease)
+		status, err = c.h.store.Claim(ctx, c.id, c.token, c.h.lease)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
-	c.expires = start.Add(lease)
+	c.expires = start.Add(c.h.lease)
+	if status == Claimed {
+		c.starter = time.AfterFunc(c.h.lease-2*c.h.storeTimeout(), c.keepAlive)
+	}
 	return status, nil
 }
 
@@ -111,8 +113,8 @@ func (c *claim) isLost() bool {
 	}
 }
 
-// keepAlive starts renewing the claim every third of the lease, on a
-// goroutine of its own, until stopRenewing is called or the claim is lost.
+// keepAlive starts renewing the claim, on a goroutine of its own, until
+// stopRenewing is called or the claim is lost.
 func (c *claim) keepAlive() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -123,84 +125,106 @@ func (c *claim) keepAlive() {
 	go c.renewLoop()
 }
 
-// stopRenewing stops the renewals, if they run.
-func (c *claim) stopRenewing() { c.stopOnce.Do(func() { close(c.stop) }) }
+// stopRenewing stops the renewals, if they run, and those to come.
+func (c *claim) stopRenewing() {
+	c.stopOnce.Do(func() {
+		if c.starter != nil {
+			c.starter.Stop()
+		}
+		close(c.stop)
+	})
+}
 
-// extendToFullLease lets renewals extend the claim by a full lease: once the
-// callback has returned, the claim covers the recording of its outcome.
-func (c *claim) extendToFullLease() {
+// nextRenewal returns how long to wait before the next renewal: until two
+// thirds of the lease have passed since the last that succeeded, so that two
+// renewals may fail before the claim lapses, and a while after one that
+// failed.
+func (c *claim) nextRenewal(period time.Duration) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.until = time.Time{}
+	wait := max(time.Until(c.expires)-2*period, 0)
+	if c.failed {
+		wait = max(wait, period/2)
+	}
+	return wait
 }
 
 func (c *claim) renewLoop() {
-	ticker := time.NewTicker(c.h.claimLease() / 3)
-	defer ticker.Stop()
+	period := c.h.storeTimeout()
+	timer := time.NewTimer(c.nextRenewal(period))
+	defer timer.Stop()
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-c.lost:
 			return
-		case <-ticker.C:
-		}
-		c.mu.Lock()
-		lease := c.h.claimLease()
-		if !c.until.IsZero() {
-			lease = min(lease, time.Until(c.until))
-		}
-		c.mu.Unlock()
-		if lease <= 0 {
-			continue // the callback's deadline has passed; the Handler is deciding
+		case <-timer.C:
 		}
 		start := time.Now()
 		err := c.h.storeCall(context.Background(), func(ctx context.Context) error {
-			return c.h.store.Renew(ctx, c.id, c.token, lease)
+			return c.h.store.Renew(ctx, c.id, c.token, c.h.lease)
 		})
-		switch {
-		case err == nil:
-			c.mu.Lock()
-			c.expires = start.Add(lease)
-			c.mu.Unlock()
-		case errors.Is(err, ErrLeaseLost):
+		c.mu.Lock()
+		c.failed = err != nil
+		if err == nil {
+			c.expires = start.Add(c.h.lease)
+		}
+		c.mu.Unlock()
+		if errors.Is(err, ErrLeaseLost) {
 			c.lose()
 			return
-		default:
-			// Tried again at the next tick; the Handler treats the claim as
-			// lost once it lapses without a successful renewal.
 		}
+		// Another error: tried again soon; the Handler treats the claim as
+		// lost once it lapses without a successful renewal.
+		timer.Reset(c.nextRenewal(period))
 	}
 }
 
-// done records the delivery as processed. It waits for the store for the
-// store timeout at most; a store that has not answered by then has the
-// idempotency window to do it, and the claim is renewed until it answers, so
-// that no copy is processed while the outcome is being recorded.
+// done records the delivery as processed, and returns the store's first
+// answer, or an error if the store has not answered within the store
+// timeout. Until the record is made, the claim is still renewed, so that no
+// copy is processed meanwhile, and a record that failed is tried again,
+// every store timeout, for up to the idempotency window: a store that drops
+// a connection or answers slowly still gets the record.
 func (c *claim) done(ctx context.Context) error {
 	if c.h.inlineStore {
 		c.stopRenewing()
 		return c.h.store.Done(ctx, c.id, c.token, c.h.window)
 	}
-	c.extendToFullLease()
-	c.keepAlive()
-	result := make(chan error, 1)
+	first := make(chan error, 1)
 	go func() {
 		defer c.stopRenewing()
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.h.window)
+		giveUp := time.Now().Add(c.h.window)
+		dctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), giveUp)
 		defer cancel()
 		stop := time.AfterFunc(c.h.window, c.stopRenewing) // should the store ignore dctx
 		defer stop.Stop()
-		result <- c.h.store.Done(dctx, c.id, c.token, c.h.window)
+		for attempt := 0; ; attempt++ {
+			err := recovered("the idempotency store", func() error {
+				return c.h.store.Done(dctx, c.id, c.token, c.h.window)
+			})
+			if attempt == 0 {
+				first <- err
+			}
+			if err == nil || errors.Is(err, ErrLeaseLost) || !time.Now().Before(giveUp) {
+				return
+			}
+			select {
+			case <-time.After(c.h.storeTimeout()):
+			case <-dctx.Done():
+				return
+			}
+		}
 	}()
 	timeout := time.NewTimer(c.h.storeTimeout())
 	defer timeout.Stop()
 	select {
-	case err := <-result:
+	case err := <-first:
 		return err
 	case <-timeout.C:
 		select {
-		case err := <-result:
+		case err := <-first:
 			return err
 		default:
 		}
@@ -215,4 +239,27 @@ func (c *claim) release(ctx context.Context) error {
 	return c.h.storeCall(ctx, func(ctx context.Context) error {
 		return c.h.store.Release(ctx, c.id, c.token)
 	})
+}
+
+// finishLate keeps the claim of a callback that passed its deadline and
+// still runs, so that no copy runs beside it, and settles the claim once it
+// returns: recorded as processed if it succeeded after all, released if it
+// failed. A callback that has not returned within one more callback
+// timeout is taken for hung: its claim is given up, to lapse within a lease,
+// so that the delivery is not blocked for good.
+func (c *claim) finishLate(ctx context.Context, result <-chan error) {
+	giveUp := time.NewTimer(c.h.callbackTimeout)
+	defer giveUp.Stop()
+	select {
+	case err := <-result:
+		// Token-guarded: neither touches a claim that another holds now.
+		if err != nil {
+			_ = c.release(ctx)
+		} else {
+			_ = c.done(ctx)
+		}
+	case <-giveUp.C:
+		c.stopRenewing()
+	case <-c.lost:
+	}
 }

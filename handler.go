@@ -172,14 +172,18 @@ func NewHandler(v *Verifier, fallback func(ctx context.Context, e Event) error, 
 // A type may have one callback; registering a second panics.
 func On[E Event](fn func(ctx context.Context, e E) error) HandlerOption {
 	t := reflect.TypeFor[E]()
-	switch t.Kind() {
-	case reflect.Interface:
+	// ParseEvent returns this package's structs as values: a route for any
+	// other type would never match, and its deliveries would be
+	// acknowledged unprocessed.
+	switch {
+	case t.Kind() == reflect.Interface:
 		panic("webhooks: On needs an event struct type; pass a callback for every event to NewHandler")
-	case reflect.Pointer:
-		// Events are passed as values: a route for a pointer would never
-		// match, and its deliveries would be acknowledged unprocessed.
+	case t.Kind() == reflect.Pointer && t.Elem().PkgPath() == eventsPkg:
 		panic("webhooks: On needs an event struct type, not a pointer: write func(ctx context.Context, e webhooks." +
 			t.Elem().Name() + ") error")
+	case t.PkgPath() != eventsPkg:
+		panic("webhooks: On needs one of this package's event structs, such as webhooks.ResponseCompletedWebhookEvent, not " +
+			t.String() + ", which no delivery decodes to")
 	}
 	if fn == nil {
 		panic("webhooks: On with a nil callback for " + t.Name())
@@ -190,6 +194,22 @@ func On[E Event](fn func(ctx context.Context, e E) error) HandlerOption {
 		}
 		h.routes[t] = func(ctx context.Context, e Event) error { return fn(ctx, e.(E)) }
 	}
+}
+
+// eventsPkg is the import path of this package, whose structs events are.
+var eventsPkg = reflect.TypeFor[UnknownEvent]().PkgPath()
+
+// isNil reports whether v is nil or holds a nil pointer, map, func or
+// channel: an interface that passes a nil check and fails at first use.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // WithMaxBodyBytes sets the largest body the Handler reads; larger ones
@@ -205,7 +225,7 @@ func WithMaxBodyBytes(n int64) HandlerOption {
 // in place of its own [MemoryStore]: for example a store shared by the
 // replicas of a service.
 func WithIdempotencyStore(store IdempotencyStore) HandlerOption {
-	if store == nil {
+	if isNil(store) {
 		panic("webhooks: WithIdempotencyStore(nil); use WithoutIdempotency to turn deduplication off")
 	}
 	return func(h *Handler) { h.store, h.storeSet = store, true }
@@ -240,17 +260,16 @@ func WithIdempotencyWindow(d time.Duration) HandlerOption {
 }
 
 // WithLease sets how long a claim on a webhook-id lasts before the Handler
-// renews it, which it does every third of d, on a goroutine of its own,
-// while the callback runs, and never beyond the callback's deadline. A
-// replica that crashes keeps the next copy of its delivery waiting for at
-// most d. If renewals fail until d has passed since the last one that
-// succeeded, the claim has lapsed and another replica may take it: the
-// Handler cancels the callback's context, answers 500 and records nothing.
+// renews it, which it does every third of d, on a goroutine of its own, for
+// as long as the callback runs and the store records its outcome. A replica
+// that crashes keeps the next copy of its delivery waiting for at most d. If
+// renewals fail until d has passed since the last one that succeeded, the
+// claim has lapsed and another replica may take it: the Handler cancels the
+// callback's context, answers 500 and records nothing.
 //
-// The lease also bounds each call to the store: a third of it (or of the
-// callback timeout, if that is shorter), after which the Handler goes on
-// without the store's answer, whatever the store does with its context.
-// The default is [DefaultLease]; d must be positive.
+// The lease also bounds each call to the store: a third of it, after which
+// the Handler goes on without the store's answer, whatever the store does
+// with its context. The default is [DefaultLease]; d must be positive.
 func WithLease(d time.Duration) HandlerOption {
 	if d <= 0 {
 		panic(fmt.Sprintf("webhooks: WithLease(%v): the lease must be positive", d))
@@ -260,10 +279,14 @@ func WithLease(d time.Duration) HandlerOption {
 
 // WithCallbackTimeout sets how long a callback may run: its context's
 // deadline. A callback that has not returned by then counts as failed: the
-// Handler answers 500 and releases the claim, so that the next copy is
-// processed, without waiting for the callback to return. A callback must
-// therefore stop when its context is done, or its work may be done twice.
-// The default is [DefaultCallbackTimeout]; d must be positive.
+// Handler answers 500 without waiting for it. Its claim is kept, renewed,
+// while it still runs, for up to d more, so that no copy runs beside it, and
+// its result is recorded when it returns: a late success makes the next
+// copy a duplicate, a late error releases the claim. A callback still
+// running then is taken for hung, and its claim lapses within a lease, so
+// that the next copy is processed: a callback must stop when its context is
+// done, or its work may be done twice. The default is
+// [DefaultCallbackTimeout]; d must be positive.
 func WithCallbackTimeout(d time.Duration) HandlerOption {
 	if d <= 0 {
 		panic(fmt.Sprintf("webhooks: WithCallbackTimeout(%v): the timeout must be positive", d))

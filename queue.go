@@ -40,7 +40,7 @@ var ErrQueueUnavailable = errors.New("webhooks: queue unavailable")
 // Retry-After, and nothing is acknowledged. The Handler's idempotency store
 // is not used: the queue keeps each webhook-id once.
 func WithQueue(q Queue) HandlerOption {
-	if q == nil {
+	if isNil(q) {
 		panic("webhooks: WithQueue(nil)")
 	}
 	return func(h *Handler) { h.queue = q }
@@ -59,8 +59,12 @@ func (h *Handler) enqueue(ctx context.Context, o *Outcome, d Delivery, body []by
 	}
 	result := make(chan answer, 1) // buffered: a queue that answers late does not block
 	go func() {
-		enqueued, err := h.queue.Enqueue(ctx, d, body, event)
-		result <- answer{enqueued, err}
+		var a answer
+		a.err = recovered("the queue", func() (err error) {
+			a.enqueued, err = h.queue.Enqueue(ctx, d, body, event)
+			return err
+		})
+		result <- a
 	}()
 	var a answer
 	select {
@@ -75,7 +79,7 @@ func (h *Handler) enqueue(ctx context.Context, o *Outcome, d Delivery, body []by
 	switch {
 	case a.err != nil:
 		o.Result, o.Status = ResultUnavailable, http.StatusServiceUnavailable
-		o.Err = fmt.Errorf("%w: enqueuing %s: %w", ErrQueueUnavailable, d.ID, a.err)
+		o.Err = fmt.Errorf("%w: enqueuing %s: %w", ErrQueueUnavailable, d.ID, foreign(a.err))
 	case a.enqueued:
 		o.Result, o.Status = ResultEnqueued, http.StatusOK
 	default:

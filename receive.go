@@ -81,15 +81,16 @@ func (h *Handler) receive(ctx context.Context, body []byte, headers http.Header)
 func (h *Handler) process(ctx context.Context, o *Outcome, fn func(context.Context, Event) error, event Event) {
 	deadline := time.Now().Add(h.callbackTimeout)
 	if h.store == nil {
-		h.settle(o, h.call(ctx, fn, event, deadline, nil))
+		_, err := h.call(ctx, fn, event, deadline, nil)
+		h.settle(o, err)
 		return
 	}
 	c := h.newClaim(o.DeliveryID)
-	status, err := c.claim(ctx, deadline)
+	status, err := c.claim(ctx)
 	switch {
 	case err != nil:
 		o.Result, o.Status = ResultUnavailable, http.StatusServiceUnavailable
-		o.Err = storeError(err, "claiming %s", o.DeliveryID)
+		o.Err = storeError(err, ErrStoreFull, "claiming %s", o.DeliveryID)
 		return
 	case status == Processed:
 		o.Result, o.Status = ResultDuplicate, http.StatusOK
@@ -103,35 +104,45 @@ func (h *Handler) process(ctx context.Context, o *Outcome, fn func(context.Conte
 		o.Err = fmt.Errorf("%w: claiming %s: unknown status %v", ErrStoreUnavailable, o.DeliveryID, status)
 		return
 	}
-	h.settle(o, h.call(ctx, fn, event, deadline, c))
-	switch {
-	case c.isLost():
-		// Another may process it now: nothing of this one is recorded.
-		c.stopRenewing()
+	running, err := h.call(ctx, fn, event, deadline, c)
+	h.settle(o, err)
+	if c.isLost() {
 		o.StoreErr = fmt.Errorf("%w: %s: another replica may process it meanwhile", ErrLeaseLost, o.DeliveryID)
+	}
+	switch {
+	case running != nil:
+		// Past its deadline, or its claim lost, and still running: its
+		// claim is kept, if it can be, until it returns, so that no copy
+		// runs beside it, and its result is recorded then.
+		go c.finishLate(context.WithoutCancel(ctx), running)
 	case o.Result == ResultFailed:
-		if err := c.release(ctx); err != nil {
-			o.StoreErr = storeError(err, "releasing %s, whose claim now lapses within %v", o.DeliveryID, h.claimLease())
+		if err := c.release(ctx); err != nil && o.StoreErr == nil {
+			o.StoreErr = storeError(err, nil, "releasing %s, whose claim now lapses within %v", o.DeliveryID, h.lease)
 		}
 	default:
-		if err := c.done(ctx); err != nil {
+		// Recorded even if the claim lapsed: the store marks it if nobody
+		// took the claim since, and says ErrLeaseLost if another did.
+		switch err := c.done(ctx); {
+		case err != nil:
 			// Processed: answering anything but 2xx would have it
 			// processed again.
-			o.StoreErr = storeError(err, "recording %s as processed; a copy may be processed again", o.DeliveryID)
+			o.StoreErr = storeError(err, ErrLeaseLost, "recording %s as processed; a copy may be processed again", o.DeliveryID)
+		case c.isLost():
+			o.StoreErr = nil // it lapsed, and nobody took it: recorded all the same
 		}
 	}
 }
 
 // storeError returns the error of a store call that failed, for Outcome.Err
-// or Outcome.StoreErr, matching exactly one sentinel: [ErrStoreFull] or
-// [ErrLeaseLost] when the store's error does, [ErrStoreUnavailable] wrapping
-// the store's error otherwise.
-func storeError(err error, format string, args ...any) error {
+// or Outcome.StoreErr, matching exactly one sentinel: pass (ErrStoreFull
+// from Claim, ErrLeaseLost from Done) when the store's error matches it,
+// [ErrStoreUnavailable] otherwise, with the store's error inside.
+func storeError(err, pass error, format string, args ...any) error {
 	what := fmt.Sprintf(format, args...)
-	if errors.Is(err, ErrStoreFull) || errors.Is(err, ErrLeaseLost) {
-		return fmt.Errorf("%w (%s)", err, what)
+	if pass != nil && errors.Is(err, pass) {
+		return fmt.Errorf("%w (%s)", pass, what)
 	}
-	return fmt.Errorf("%w: %s: %w", ErrStoreUnavailable, what, err)
+	return fmt.Errorf("%w: %s: %w", ErrStoreUnavailable, what, foreign(err))
 }
 
 // settle sets o's result from the callback's error.
@@ -146,71 +157,69 @@ func (h *Handler) settle(o *Outcome, err error) {
 // call runs fn on its own goroutine, with a context that ends at deadline,
 // and returns its error, wrapped in ErrCallbackFailed, when it returns, when
 // the deadline passes or when the claim c (if any) is lost, whichever is
-// first; then it cancels fn's context. If the deadline is further than one
-// lease, c is renewed meanwhile, on a goroutine of its own; a claim is lost
-// when a renewal finds that another holds it, or when it lapses: the lease
-// has passed since the last successful renewal.
-func (h *Handler) call(ctx context.Context, fn func(context.Context, Event) error, event Event, deadline time.Time, c *claim) error {
+// first; then it cancels fn's context. If fn has not returned by then,
+// running delivers its error when it does. The claim is renewed meanwhile,
+// on a goroutine of its own; it is lost when a renewal finds that another
+// holds it, or when it lapses: a lease has passed since the last successful
+// renewal.
+func (h *Handler) call(ctx context.Context, fn func(context.Context, Event) error, event Event, deadline time.Time, c *claim) (running <-chan error, err error) {
 	cctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	result := make(chan error, 1) // buffered: a callback past its deadline does not block
 	go func() { result <- recoverCall(cctx, fn, event) }()
 
-	if c != nil && h.callbackTimeout > h.lease {
-		// The claim lapses before the deadline unless renewed. (Otherwise it
-		// lasts until the deadline, which ends the callback first.)
-		c.keepAlive()
-		lapse := time.NewTimer(time.Until(c.expiry()))
-		defer lapse.Stop()
-		for {
-			select {
-			case err := <-result:
-				return err
-			case <-c.lost:
-				return h.lostClaim(result, event, "another holds it now")
-			case <-lapse.C:
-				if rest := time.Until(c.expiry()); rest > 0 {
-					lapse.Reset(rest)
-					continue
-				}
-				if !time.Now().Before(deadline) { // the claim lasts until the deadline at most
-					return h.pastDeadline(result, event)
-				}
-				c.lose()
-				return h.lostClaim(result, event, fmt.Sprintf("it lapsed, %v after its last renewal", h.claimLease()))
-			case <-cctx.Done():
-				return h.pastDeadline(result, event)
-			}
+	var lost <-chan struct{} // nil: no claim, never lost
+	var lapse *time.Timer    // nil: the claim cannot lapse unnoticed
+	if c != nil {
+		lost = c.lost
+		if !h.inlineStore { // a MemoryStore's renewals fail only when another holds the claim
+			lapse = time.NewTimer(time.Until(c.expiry()))
+			defer lapse.Stop()
 		}
 	}
-	select {
-	case err := <-result:
-		return err
-	case <-cctx.Done():
-		return h.pastDeadline(result, event)
+	var lapsed <-chan time.Time
+	if lapse != nil {
+		lapsed = lapse.C
+	}
+	for {
+		select {
+		case err := <-result:
+			return nil, err
+		case <-lost:
+			return h.lostClaim(result, event, "another holds it now")
+		case <-lapsed:
+			if rest := time.Until(c.expiry()); rest > 0 {
+				lapse.Reset(rest)
+				continue
+			}
+			c.lose()
+			return h.lostClaim(result, event, fmt.Sprintf("it lapsed, %v after its last renewal", h.lease))
+		case <-cctx.Done():
+			return h.pastDeadline(result, event)
+		}
 	}
 }
 
 // pastDeadline returns the error of a callback whose deadline passed, or
 // its own if it returned at the same moment.
-func (h *Handler) pastDeadline(result <-chan error, event Event) error {
+func (h *Handler) pastDeadline(result <-chan error, event Event) (<-chan error, error) {
 	select {
 	case err := <-result:
-		return err
+		return nil, err
 	default:
 	}
-	return fmt.Errorf("%w: %s event %s: did not return within %v", ErrCallbackFailed, event.EventType(), event.EventID(), h.callbackTimeout)
+	return result, fmt.Errorf("%w: %s event %s: did not return within %v", ErrCallbackFailed, event.EventType(), event.EventID(), h.callbackTimeout)
 }
 
 // lostClaim returns the error of a callback whose claim was lost, why, or
 // its own if it returned at the same moment.
-func (h *Handler) lostClaim(result <-chan error, event Event, why string) error {
+func (h *Handler) lostClaim(result <-chan error, event Event, why string) (<-chan error, error) {
 	select {
 	case err := <-result:
-		return err
+		return nil, err
 	default:
 	}
-	return fmt.Errorf("%w: %s event %s: its claim was lost (%s), so its context was canceled", ErrCallbackFailed, event.EventType(), event.EventID(), why)
+	return result, fmt.Errorf("%w: %s event %s: its claim was lost (%s), so its context was canceled", ErrCallbackFailed, event.EventType(), event.EventID(), why)
 }
 
 // recoverCall runs fn, turning an error or a panic into an ErrCallbackFailed.
@@ -221,7 +230,7 @@ func recoverCall(ctx context.Context, fn func(context.Context, Event) error, eve
 		}
 	}()
 	if err := fn(ctx, event); err != nil {
-		return fmt.Errorf("%w: %s event %s: %w", ErrCallbackFailed, event.EventType(), event.EventID(), err)
+		return fmt.Errorf("%w: %s event %s: %w", ErrCallbackFailed, event.EventType(), event.EventID(), foreign(err))
 	}
 	return nil
 }

@@ -231,28 +231,60 @@ func TestHeaderFromMap(t *testing.T) {
 }
 
 // TestCallbackPastItsDeadline: a callback that ignores its context and
-// does not return counts as failed at its deadline; its claim is released,
-// so the next copy is processed at once.
+// does not return counts as failed at its deadline (500), but keeps its
+// claim while it still runs, for up to one more callback timeout, so that a
+// copy meanwhile is answered 409, not run beside it. When it returns within
+// that time, its result is recorded: a success makes the next copy a
+// duplicate, an error lets it be processed. One that is still running then
+// is taken for hung: its claim lapses, and the next copy is processed.
 func TestCallbackPastItsDeadline(t *testing.T) {
-	var calls atomic.Int32
-	stuck := make(chan struct{})
-	defer close(stuck)
-	h := webhooks.NewHandler(testVerifier(t), func(ctx context.Context, _ webhooks.Event) error {
-		if calls.Add(1) == 1 {
-			<-stuck // hangs, whatever its context says
-		}
-		return nil
-	}, webhooks.WithCallbackTimeout(100*time.Millisecond))
-	d := signedDelivery(t, testSecret, "wh_hung", testNow, fixture(t, webhooks.EventTypeBatchFailed))
+	const timeout, lease = time.Second, 300 * time.Millisecond
+	tests := []struct {
+		name     string
+		late     error // what the hung callback returns in the end
+		hung     bool  // it returns only when the test ends
+		wantNext webhooks.Result
+		want     int32 // calls in all
+	}{
+		{"it succeeds in the end: recorded", nil, false, webhooks.ResultDuplicate, 1},
+		{"it fails in the end: released", errors.New("gave up"), false, webhooks.ResultProcessed, 2},
+		{"it hangs: its claim lapses after one more timeout", nil, true, webhooks.ResultProcessed, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int32
+			stuck := make(chan struct{})
+			defer func() {
+				if tt.hung {
+					close(stuck)
+				}
+			}()
+			h := webhooks.NewHandler(testVerifier(t), func(ctx context.Context, _ webhooks.Event) error {
+				if calls.Add(1) == 1 {
+					<-stuck // hangs, whatever its context says
+					return tt.late
+				}
+				return nil
+			}, webhooks.WithCallbackTimeout(timeout), webhooks.WithLease(lease))
+			d := signedDelivery(t, testSecret, "wh_hung", testNow, fixture(t, webhooks.EventTypeBatchFailed))
 
-	first := h.Receive(context.Background(), d.body, d.headers)
-	assert.Equal(t, webhooks.ResultFailed, first.Result)
-	assertOneSentinel(t, first.Err, webhooks.ErrCallbackFailed)
-	assert.Contains(t, first.Err.Error(), "did not return within 100ms")
+			first := h.Receive(context.Background(), d.body, d.headers)
+			assert.Equal(t, webhooks.ResultFailed, first.Result)
+			assertOneSentinel(t, first.Err, webhooks.ErrCallbackFailed)
+			assert.Contains(t, first.Err.Error(), "did not return within 1s")
+			time.Sleep(timeout / 2) // two leases: the claim is renewed while it runs
+			copyOutcome := h.Receive(context.Background(), d.body, d.headers)
+			assert.Equal(t, webhooks.ResultInProgress, copyOutcome.Result, "a copy while the first still runs: %v", copyOutcome.Err)
 
-	second := h.Receive(context.Background(), d.body, d.headers)
-	assert.Equal(t, webhooks.ResultProcessed, second.Result, "%v", second.Err)
-	assert.Equal(t, int32(2), calls.Load())
+			if !tt.hung {
+				close(stuck)
+			}
+			require.Eventually(t, func() bool {
+				return h.Receive(context.Background(), d.body, d.headers).Result == tt.wantNext
+			}, 5*time.Second, 20*time.Millisecond)
+			assert.Equal(t, tt.want, calls.Load())
+		})
+	}
 }
 
 // TestLongCallbackKeepsItsClaim: a callback that runs for several leases,

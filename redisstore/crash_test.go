@@ -255,8 +255,10 @@ func TestFailedReleaseClaimLapses(t *testing.T) {
 }
 
 // TestHungCallbackPastItsDeadline: a callback that never returns counts as
-// failed at its deadline; its replica answers 500 and releases the claim,
-// so the retry is processed at once, once.
+// failed at its deadline, and its replica answers 500; its claim is kept
+// while it runs, for one more callback timeout, so a retry at another
+// replica meanwhile gets 409; then it is taken for hung, its claim lapses
+// within a lease, and the retry is processed, once.
 func TestHungCallbackPastItsDeadline(t *testing.T) {
 	secret, prefix, _ := crashSetup(t)
 	const timeout = 500 * time.Millisecond
@@ -268,7 +270,12 @@ func TestHungCallbackPastItsDeadline(t *testing.T) {
 	start := time.Now()
 	assert.Equal(t, http.StatusInternalServerError, a.send(t, secret, id, body))
 	assert.Less(t, time.Since(start), timeout+crashLease, "answered at the deadline")
-	assert.Equal(t, http.StatusOK, b.send(t, secret, id, body), "released: the retry is processed at once")
+	assert.Equal(t, http.StatusConflict, b.send(t, secret, id, body), "still running: no copy beside it")
+	deadline := time.Now().Add(timeout + 3*crashLease)
+	for b.send(t, secret, id, body) != http.StatusOK {
+		require.True(t, time.Now().Before(deadline), "the hung callback's claim never lapsed")
+		time.Sleep(50 * time.Millisecond)
+	}
 	assert.Equal(t, http.StatusOK, b.send(t, secret, id, body))
 	assert.Equal(t, 1, b.count("processed "+id))
 }

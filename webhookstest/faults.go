@@ -176,6 +176,82 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 			t.Errorf("got %d callbacks run to completion, want 1", n)
 		}
 	})
+
+	// A callback that returns close to its deadline leaves a claim that
+	// lasts only to that deadline: renewals never extend it further, and
+	// with a lease as long as the callback timeout (the defaults) it is
+	// never renewed at all. A record that the store is slow to make must
+	// not let it lapse meanwhile, or a copy is claimed and processed again.
+	nearDeadline := []struct {
+		name                 string
+		lease, timeout, work time.Duration
+	}{
+		{"lease as long as the callback timeout, as by default", 600 * time.Millisecond, 600 * time.Millisecond, 500 * time.Millisecond},
+		{"lease shorter: renewals stop at the deadline", 600 * time.Millisecond, 1100 * time.Millisecond, 1050 * time.Millisecond},
+	}
+	for _, tt := range nearDeadline {
+		t.Run("a slow record after a callback near its deadline: "+tt.name, func(t *testing.T) {
+			t.Parallel()
+			const record = 2 * time.Second // how long the store takes to record the first
+			store := FaultyStore{IdempotencyStore: newStore(t), DoneFault: Fault{Delay: record}}
+			r := newFaultReceiver(t, store, webhooks.WithLease(tt.lease), webhooks.WithCallbackTimeout(tt.timeout))
+			r.work = func(call int32) time.Duration {
+				if call == 1 {
+					return tt.work
+				}
+				return 0
+			}
+			first := make(chan webhooks.Outcome, 1)
+			go func() { first <- r.send() }()
+			for r.calls.Load() == 0 { // the first holds the claim
+				time.Sleep(time.Millisecond)
+			}
+			// Copies, as OpenAI sends when an answer is slow, until the record lands.
+			var processedAgain int
+			for end := time.Now().Add(tt.work + record - 300*time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+				if o := r.send(); o.Result == webhooks.ResultProcessed {
+					processedAgain++
+				}
+			}
+			if o := <-first; o.Result != webhooks.ResultProcessed {
+				t.Errorf("the first: got %v (%v), want processed", o.Result, o.Err)
+			}
+			if n := r.completed.Load(); n != 1 || processedAgain != 0 {
+				t.Errorf("got %d callbacks run to completion (%d copies processed again), want 1", n, processedAgain)
+			}
+		})
+	}
+
+	t.Run("a record that fails once: a copy is not processed again", func(t *testing.T) {
+		t.Parallel()
+		const lease = 300 * time.Millisecond
+		store := &doneFailsOnce{IdempotencyStore: newStore(t)}
+		r := newFaultReceiver(t, store, webhooks.WithLease(lease))
+		if o := r.send(); o.Result != webhooks.ResultProcessed {
+			t.Fatalf("got %v (%v), want processed", o.Result, o.Err)
+		}
+		time.Sleep(2 * lease) // the claim of the first has lapsed, if nothing renewed it
+		if o := r.send(); o.Result == webhooks.ResultProcessed {
+			t.Errorf("a copy after the failed record: got %v, want it not processed again (duplicate, or in progress while the record is retried)", o.Result)
+		}
+		if n := r.completed.Load(); n != 1 {
+			t.Errorf("got %d callbacks run to completion, want 1", n)
+		}
+	})
+}
+
+// doneFailsOnce is a store whose first Done fails, as a store does that
+// drops one connection: the next call would succeed.
+type doneFailsOnce struct {
+	webhooks.IdempotencyStore
+	failed atomic.Bool
+}
+
+func (s *doneFailsOnce) Done(ctx context.Context, id, token string, window time.Duration) error {
+	if !s.failed.Swap(true) {
+		return errStoreDown
+	}
+	return s.IdempotencyStore.Done(ctx, id, token, window)
 }
 
 // faultReceiver is a Handler on a store, whose callback works as told and
