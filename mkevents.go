@@ -24,93 +24,20 @@ import (
 	"go/format"
 	"log"
 	"os"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/go-openai-webhooks/webhooks/internal/catalogue"
 )
 
-type catalogue struct {
-	About   []string         `json:"about"`
-	Enums   []enum           `json:"enums"`
-	Objects []object         `json:"objects"`
-	Fields  map[string]field `json:"fields"`
-	Events  []event          `json:"events"`
-}
-
-type enum struct {
-	GoName string `json:"go_name"`
-	Doc    string `json:"doc"`
-	Values []struct {
-		Value  string `json:"value"`
-		GoName string `json:"go_name"`
-		Doc    string `json:"doc"`
-	} `json:"values"`
-}
-
-// An object is a struct shared by several events, such as SipHeader.
-type object struct {
-	GoName string  `json:"go_name"`
-	Doc    string  `json:"doc"`
-	Fields []field `json:"fields"`
-}
-
-type field struct {
-	Name      string          `json:"name"`
-	GoName    string          `json:"go_name"`
-	Type      string          `json:"type"` // string, integer, object, array
-	Required  bool            `json:"required"`
-	Nonempty  bool            `json:"nonempty"`
-	Enum      string          `json:"enum"`
-	Object    string          `json:"object"`     // a shared object
-	GoSuffix  string          `json:"go_suffix"`  // an object of the event's own
-	StructDoc string          `json:"struct_doc"` // its doc, after its name
-	Fields    []field         `json:"fields"`     // its fields
-	Items     *field          `json:"items"`
-	Doc       string          `json:"doc"`
-	Example   json.RawMessage `json:"example"`
-
-	goType string // resolved by resolve
-}
-
-type event struct {
-	Type       string            `json:"type"`
-	GoName     string            `json:"go_name"`
-	Sent       string            `json:"sent"`
-	Notes      string            `json:"notes"`
-	Deprecated string            `json:"deprecated"`
-	RawData    []json.RawMessage `json:"data"`
-
-	data    []field
-	nested  []nestedStruct // structs of this event's own, in order
-	aliases []string       // shared objects used, by Go name
-}
-
-type nestedStruct struct {
-	goName, doc string
-	fields      []field
-}
-
-var validName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-
 func main() {
-	raw, err := os.ReadFile("catalogue.json")
+	c, err := catalogue.Load("catalogue.json")
 	if err != nil {
 		log.Fatal(err)
 	}
-	var c catalogue
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		log.Fatalf("catalogue.json: %v", err)
-	}
-	if err := c.resolve(); err != nil {
-		log.Fatalf("catalogue.json: %v", err)
-	}
-	slices.SortFunc(c.Events, func(a, b event) int { return strings.Compare(a.Type, b.Type) })
 
-	write("events_gen.go", c.eventsFile())
-	write("webhookstest/samples_gen.go", c.samplesFile())
+	write("events_gen.go", eventsFile(c))
+	write("webhookstest/samples_gen.go", samplesFile(c))
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		log.Fatal(err)
@@ -121,7 +48,7 @@ func main() {
 	if !ok1 || !ok2 {
 		log.Fatalf("README.md: no %q ... %q markers", begin, end)
 	}
-	if err := os.WriteFile("README.md", []byte(before+begin+c.readmeTable()+end+after), 0o644); err != nil {
+	if err := os.WriteFile("README.md", []byte(before+begin+readmeTable(c)+end+after), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -137,127 +64,8 @@ func write(name, src string) {
 	}
 }
 
-// resolve expands the shared fields of every event, checks the catalogue and
-// works out the Go type of every field.
-func (c *catalogue) resolve() error {
-	enums := map[string]bool{}
-	for _, e := range c.Enums {
-		enums[e.GoName] = true
-	}
-	objects := map[string]bool{}
-	for i := range c.Objects {
-		objects[c.Objects[i].GoName] = true
-		for j := range c.Objects[i].Fields {
-			if err := c.resolveField(&c.Objects[i].Fields[j], "", nil, enums, objects); err != nil {
-				return fmt.Errorf("object %s: %w", c.Objects[i].GoName, err)
-			}
-		}
-	}
-	seen := map[string]bool{}
-	for i := range c.Events {
-		e := &c.Events[i]
-		if seen[e.Type] || e.Type == "" || e.GoName == "" || e.Sent == "" {
-			return fmt.Errorf("event %q: duplicate, or without type, go_name or sent", e.Type)
-		}
-		seen[e.Type] = true
-		for _, r := range e.RawData {
-			var f field
-			var ref string
-			if json.Unmarshal(r, &ref) == nil {
-				shared, ok := c.Fields[ref]
-				if !ok {
-					return fmt.Errorf("event %s: no field %q in fields", e.Type, ref)
-				}
-				f = shared
-			} else if err := json.Unmarshal(r, &f); err != nil {
-				return fmt.Errorf("event %s: %w", e.Type, err)
-			}
-			if err := c.resolveField(&f, e.GoName+"WebhookEventData", e, enums, objects); err != nil {
-				return fmt.Errorf("event %s: %w", e.Type, err)
-			}
-			e.data = append(e.data, f)
-		}
-		if len(e.data) == 0 {
-			return fmt.Errorf("event %s: no data fields", e.Type)
-		}
-	}
-	return nil
-}
-
-// resolveField checks f and sets its Go type. Objects of an event's own are
-// named prefix+GoSuffix and recorded in e.nested.
-func (c *catalogue) resolveField(f *field, prefix string, e *event, enums, objects map[string]bool) error {
-	return c.resolveValue(f, prefix, e, enums, objects, false)
-}
-
-// resolveValue is resolveField for a field, or for the items of an array
-// (which have no name, doc or example of their own).
-func (c *catalogue) resolveValue(f *field, prefix string, e *event, enums, objects map[string]bool, item bool) error {
-	if !item && !validName.MatchString(f.Name) {
-		// The decoder's check for case variants of field names relies on
-		// names of lower-case ASCII letters, digits and underscores.
-		return fmt.Errorf("field name %q: want lower-case ASCII letters, digits and _", f.Name)
-	}
-	if !item && (f.GoName == "" || f.Doc == "" || len(f.Example) == 0 && f.Type != "object") {
-		return fmt.Errorf("field %q: go_name, doc and example (but for an object) are required", f.Name)
-	}
-	switch f.Type {
-	case "string":
-		f.goType = "string"
-		if f.Enum != "" {
-			if !enums[f.Enum] {
-				return fmt.Errorf("field %q: no enum %q", f.Name, f.Enum)
-			}
-			f.goType = f.Enum
-		}
-	case "integer":
-		f.goType = "int64"
-	case "object":
-		switch {
-		case f.Object != "":
-			if !objects[f.Object] {
-				return fmt.Errorf("field %q: no object %q", f.Name, f.Object)
-			}
-			f.goType = f.Object
-			if e != nil {
-				alias := prefix + f.Object
-				if !slices.Contains(e.aliases, alias) {
-					e.aliases = append(e.aliases, alias)
-				}
-				f.goType = alias
-			}
-		case f.GoSuffix != "" && e != nil:
-			name := prefix + f.GoSuffix
-			for i := range f.Fields {
-				if err := c.resolveField(&f.Fields[i], name, e, enums, objects); err != nil {
-					return err
-				}
-			}
-			e.nested = append(e.nested, nestedStruct{goName: name, doc: f.StructDoc, fields: f.Fields})
-			f.goType = name
-		default:
-			return fmt.Errorf("field %q: an object needs object, or go_suffix and fields", f.Name)
-		}
-		if !f.Required {
-			f.goType = "*" + f.goType // nil when absent
-		}
-	case "array":
-		if f.Items == nil {
-			return fmt.Errorf("field %q: an array needs items", f.Name)
-		}
-		if err := c.resolveValue(f.Items, prefix, e, enums, objects, true); err != nil {
-			return err
-		}
-		f.goType = "[]" + strings.TrimPrefix(f.Items.goType, "*")
-		f.Items.Required = true // an element is never null
-	default:
-		return fmt.Errorf("field %q: unknown type %q", f.Name, f.Type)
-	}
-	return nil
-}
-
 // tag returns the struct tag of f.
-func (f field) tag() string {
+func tag(f catalogue.Field) string {
 	j := f.Name
 	if !f.Required {
 		j += ",omitzero"
@@ -301,7 +109,7 @@ func doc(indent int, text string) string {
 // zero required integer may have been null, or missing from a struct that
 // decoding allocated (an array element, an optional object). The conditions
 // are false then, and ParseEvent checks the body field by field.
-func (f field) check(expr string, prefilled bool) []string {
+func check(f catalogue.Field, expr string, prefilled bool) []string {
 	var conds []string
 	switch f.Type {
 	case "string":
@@ -320,8 +128,8 @@ func (f field) check(expr string, prefilled bool) []string {
 		}
 	case "object":
 		var inner []string
-		for _, sub := range f.objectFields() {
-			inner = append(inner, sub.check(expr+"."+sub.GoName, prefilled && f.Required)...)
+		for _, sub := range f.Fields {
+			inner = append(inner, check(sub, expr+"."+sub.GoName, prefilled && f.Required)...)
 		}
 		if len(inner) == 0 && f.Required {
 			// A null object decodes to its zero value; only a required
@@ -339,9 +147,9 @@ func (f field) check(expr string, prefilled bool) []string {
 		if f.Required {
 			conds = append(conds, expr+" != nil")
 		}
-		if elem := f.Items.check("x", false); len(elem) > 0 {
+		if elem := check(*f.Items, "x", false); len(elem) > 0 {
 			conds = append(conds, fmt.Sprintf("allOf(%s, func(x *%s) bool { return %s })",
-				expr, strings.TrimPrefix(strings.TrimPrefix(f.goType, "[]"), "*"), strings.Join(elem, " && ")))
+				expr, strings.TrimPrefix(strings.TrimPrefix(f.GoType, "[]"), "*"), strings.Join(elem, " && ")))
 		}
 	}
 	return conds
@@ -349,41 +157,28 @@ func (f field) check(expr string, prefilled bool) []string {
 
 // prefill returns the Go literal of the prefilled value of f's struct type,
 // or "" when nothing in it is prefilled.
-func (f field) prefill() string {
+func prefill(f catalogue.Field) string {
 	if f.Type != "object" || !f.Required {
 		return ""
 	}
 	var parts []string
-	for _, sub := range f.objectFields() {
+	for _, sub := range f.Fields {
 		switch {
 		case sub.Type == "string" && sub.Required:
 			parts = append(parts, sub.GoName+": unset")
 		case sub.Type == "integer" && sub.Required:
 			parts = append(parts, sub.GoName+": unsetInt")
-		case sub.prefill() != "":
-			parts = append(parts, sub.GoName+": "+sub.prefill())
+		case prefill(sub) != "":
+			parts = append(parts, sub.GoName+": "+prefill(sub))
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return f.goType + "{" + strings.Join(parts, ", ") + "}"
+	return f.GoType + "{" + strings.Join(parts, ", ") + "}"
 }
 
-// objects of the catalogue being generated, for objectFields.
-var sharedObjects = map[string]object{}
-
-func (f field) objectFields() []field {
-	if f.Object != "" {
-		return sharedObjects[f.Object].Fields
-	}
-	return f.Fields
-}
-
-func (c *catalogue) eventsFile() string {
-	for _, o := range c.Objects {
-		sharedObjects[o.GoName] = o
-	}
+func eventsFile(c *catalogue.Catalogue) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("// Code generated by mkevents.go from catalogue.json; DO NOT EDIT.\n\npackage webhooks\n\n")
@@ -406,7 +201,7 @@ func (c *catalogue) eventsFile() string {
 	for _, e := range c.Events {
 		var parts []string
 		parts = append(parts, "ID: unset", "CreatedAt: unsetInt", "Type: unset")
-		if lit := (field{Type: "object", Required: true, Fields: e.data, goType: e.GoName + "WebhookEventData"}).prefill(); lit != "" {
+		if lit := prefill(catalogue.Field{Type: "object", Required: true, Fields: e.Data, GoType: e.DataStructName()}); lit != "" {
 			parts = append(parts, "Data: "+lit)
 		}
 		p("\tEventType%s: func(body []byte) (Event, error) {\n\t\treturn decodeAs(body, %sWebhookEvent{%s})\n\t},\n",
@@ -424,7 +219,7 @@ func (c *catalogue) eventsFile() string {
 	for _, o := range c.Objects {
 		p("%s\ntype %s struct {\n", doc(0, o.Doc), o.GoName)
 		for _, f := range o.Fields {
-			p("%s\n\t%s %s %s\n", doc(1, f.Doc), f.GoName, f.goType, f.tag())
+			p("%s\n\t%s %s %s\n", doc(1, f.Doc), f.GoName, f.GoType, tag(f))
 		}
 		p("}\n\n")
 	}
@@ -447,18 +242,18 @@ func (c *catalogue) eventsFile() string {
 		p("\t// Object is the kind of object, \"event\". OpenAI may leave it out: it is\n\t// then empty, and marshalling writes \"event\".\n\tObject string `json:\"object,omitzero\"`\n}\n\n")
 
 		p("%s\ntype %sData struct {\n", doc(0, fmt.Sprintf("%sData is the payload of every [%s].", name, name)), name)
-		for _, f := range e.data {
-			p("%s\n\t%s %s %s\n", doc(1, f.Doc), f.GoName, f.goType, f.tag())
+		for _, f := range e.Data {
+			p("%s\n\t%s %s %s\n", doc(1, f.Doc), f.GoName, f.GoType, tag(f))
 		}
 		p("}\n\n")
-		for _, n := range e.nested {
-			p("%s\ntype %s struct {\n", doc(0, n.goName+" "+n.doc), n.goName)
-			for _, f := range n.fields {
-				p("%s\n\t%s %s %s\n", doc(1, f.Doc), f.GoName, f.goType, f.tag())
+		for _, n := range e.Nested {
+			p("%s\ntype %s struct {\n", doc(0, n.GoName+" "+n.Doc), n.GoName)
+			for _, f := range n.Fields {
+				p("%s\n\t%s %s %s\n", doc(1, f.Doc), f.GoName, f.GoType, tag(f))
 			}
 			p("}\n\n")
 		}
-		for _, a := range e.aliases {
+		for _, a := range e.Aliases {
 			shared := strings.TrimPrefix(a, name+"Data")
 			p("%s\ntype %s = %s\n\n", doc(0, fmt.Sprintf("%s is a [%s], under the name that openai-go gives it.", a, shared)), a, shared)
 		}
@@ -470,27 +265,14 @@ func (c *catalogue) eventsFile() string {
 		p("// MarshalJSON writes e as OpenAI sends it, with its own type and, when\n// e.Object is empty, \"object\":\"event\".\n")
 		p("func (e %s) MarshalJSON() ([]byte, error) {\n\treturn marshalEvent(e.ID, e.Object, e.CreatedAt, EventType%s, e.Data)\n}\n\n", name, e.GoName)
 		conds := []string{`e.ID != ""`, "e.ID != unset", "e.CreatedAt != 0", "e.CreatedAt != unsetInt"}
-		conds = append(conds, field{Type: "object", Required: true, Fields: e.data}.check("e.Data", true)...)
+		conds = append(conds, check(catalogue.Field{Type: "object", Required: true, Fields: e.Data}, "e.Data", true)...)
 		p("func (e %s) complete() bool {\n\treturn %s\n}\n\n", name, strings.Join(conds, " &&\n\t\t"))
 		p("func (e %s) decodedType() EventType { return e.Type }\n\n", name)
 	}
 	return b.String()
 }
 
-// example returns the JSON of f's example; an object's is made of its
-// fields' examples.
-func (f field) example() string {
-	if len(f.Example) > 0 || f.Type != "object" {
-		return string(f.Example)
-	}
-	var members []string
-	for _, sub := range f.objectFields() {
-		members = append(members, strconv.Quote(sub.Name)+":"+sub.example())
-	}
-	return "{" + strings.Join(members, ",") + "}"
-}
-
-func (c *catalogue) samplesFile() string {
+func samplesFile(c *catalogue.Catalogue) string {
 	var b strings.Builder
 	b.WriteString("// Code generated by mkevents.go from catalogue.json; DO NOT EDIT.\n\npackage webhookstest\n\n")
 	b.WriteString("import \"github.com/go-openai-webhooks/webhooks\"\n\n")
@@ -499,8 +281,8 @@ func (c *catalogue) samplesFile() string {
 	for i, e := range c.Events {
 		sum := sha256.Sum256([]byte(e.Type))
 		var data []string
-		for _, f := range e.data {
-			data = append(data, strconv.Quote(f.Name)+":"+f.example())
+		for _, f := range e.Data {
+			data = append(data, strconv.Quote(f.Name)+":"+f.ExampleJSON())
 		}
 		body := fmt.Sprintf(`{"id":"evt_%s","object":"event","created_at":%d,"type":%q,"data":{%s}}`,
 			hex.EncodeToString(sum[:16]), 1764100000+97*i, e.Type, strings.Join(data, ","))
@@ -518,19 +300,19 @@ func (c *catalogue) samplesFile() string {
 	return b.String()
 }
 
-func (c *catalogue) readmeTable() string {
+func readmeTable(c *catalogue.Catalogue) string {
 	var b strings.Builder
 	b.WriteString("| `type` on the wire | Go struct | `Data` fields (optional ones in italics) |\n| --- | --- | --- |\n")
 	for _, e := range c.Events {
 		var fields []string
-		for _, f := range e.data {
+		for _, f := range e.Data {
 			name := "`" + f.GoName + "`"
 			if f.Enum != "" {
 				name += " (`" + f.Enum + "`)"
 			}
 			if f.Type == "object" {
 				var sub []string
-				for _, s := range f.objectFields() {
+				for _, s := range f.Fields {
 					sub = append(sub, "`"+s.GoName+"`")
 				}
 				name += " {" + strings.Join(sub, ", ") + "}"
