@@ -1,8 +1,9 @@
 // Package catalogue reads catalogue.json, the one description of the OpenAI
 // webhook events that package webhooks decodes into structs of their own.
-// Whatever reads the catalogue reads it through [Load] (mkevents.go, which
-// generates the code from it), so that its rules live in one place. The
-// file's "about" member says what each member means.
+// Whatever reads the catalogue reads it through [Load], so that its rules
+// live in one place: mkevents.go, which generates the code from it, and
+// scripts/drift, which compares it with openai-go. The file's "about" member
+// says what each member means.
 package catalogue
 
 import (
@@ -52,15 +53,16 @@ type Object struct {
 // A Field is a member of an event's data, of an object, or the element of
 // an array (which has no name, doc or example of its own).
 type Field struct {
-	Name      string `json:"name"`
-	GoName    string `json:"go_name"`
-	Type      string `json:"type"` // string, integer, object, array
-	Required  bool   `json:"required"`
-	Nonempty  bool   `json:"nonempty"`
-	Enum      string `json:"enum"`       // an open enumeration, from Enums
-	Object    string `json:"object"`     // a shared object, from Objects
-	GoSuffix  string `json:"go_suffix"`  // or an object of the event's own
-	StructDoc string `json:"struct_doc"` // its doc, after its name
+	Name      string   `json:"name"`
+	GoName    string   `json:"go_name"`
+	Type      string   `json:"type"` // string, integer, object, array
+	Required  bool     `json:"required"`
+	Nonempty  bool     `json:"nonempty"`
+	Enum      string   `json:"enum"`       // a string's open enumeration, from Enums
+	Values    []string `json:"values"`     // or the values known today of a plain string
+	Object    string   `json:"object"`     // a shared object, from Objects
+	GoSuffix  string   `json:"go_suffix"`  // or an object of the event's own
+	StructDoc string   `json:"struct_doc"` // its doc, after its name
 	// Fields are the fields of an object: its own, or, once loaded, its
 	// shared object's.
 	Fields  []Field         `json:"fields"`
@@ -75,12 +77,16 @@ type Field struct {
 
 // An Event is one event type.
 type Event struct {
-	Type       string            `json:"type"`
-	GoName     string            `json:"go_name"` // the struct is GoName+"WebhookEvent"
-	Sent       string            `json:"sent"`
-	Notes      string            `json:"notes"`
-	Deprecated string            `json:"deprecated"`
-	RawData    []json.RawMessage `json:"data"` // a name from Fields, or a field
+	Type       string `json:"type"`
+	GoName     string `json:"go_name"` // the struct is GoName+"WebhookEvent"
+	Sent       string `json:"sent"`
+	Notes      string `json:"notes"`
+	Deprecated string `json:"deprecated"`
+	// ObjectRequired records that OpenAI's schema requires "object" of
+	// this type. The package never requires it (see README.md); the drift
+	// check compares the flag with openai-go.
+	ObjectRequired bool              `json:"object_required"`
+	RawData        []json.RawMessage `json:"data"` // a name from Fields, or a field
 
 	// Set by Load:
 	Data    []Field  `json:"-"` // the fields of data, in order
@@ -129,6 +135,23 @@ func (c *Catalogue) Event(typ string) (Event, bool) {
 		return Event{}, false
 	}
 	return c.Events[i], true
+}
+
+// KnownValues returns the values of f known today: its enumeration's, or
+// its own.
+func (c *Catalogue) KnownValues(f Field) []string {
+	if f.Enum == "" {
+		return f.Values
+	}
+	var values []string
+	for _, en := range c.Enums {
+		if en.GoName == f.Enum {
+			for _, v := range en.Values {
+				values = append(values, v.Value)
+			}
+		}
+	}
+	return values
 }
 
 // resolve expands the shared fields of every event, checks the catalogue and
@@ -196,6 +219,9 @@ func (c *Catalogue) resolveValue(f *Field, prefix string, e *Event, enums map[st
 	if !item && (f.GoName == "" || f.Doc == "" || len(f.Example) == 0 && f.Type != "object") {
 		return fmt.Errorf("field %q: go_name, doc and example (but for an object) are required", f.Name)
 	}
+	if f.Type != "string" && (f.Enum != "" || f.Values != nil) || f.Enum != "" && f.Values != nil {
+		return fmt.Errorf("field %q: enum or values, only for a string and not both", f.Name)
+	}
 	switch f.Type {
 	case "string":
 		f.GoType = "string"
@@ -204,6 +230,12 @@ func (c *Catalogue) resolveValue(f *Field, prefix string, e *Event, enums map[st
 				return fmt.Errorf("field %q: no enum %q", f.Name, f.Enum)
 			}
 			f.GoType = f.Enum
+		}
+		if known := c.KnownValues(*f); len(known) > 0 && len(f.Example) > 0 {
+			var example string
+			if err := json.Unmarshal(f.Example, &example); err != nil || !slices.Contains(known, example) {
+				return fmt.Errorf("field %q: example %s is not one of its values %q", f.Name, f.Example, known)
+			}
 		}
 	case "integer":
 		f.GoType = "int64"
