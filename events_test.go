@@ -4,8 +4,10 @@ package webhooks_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -18,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-openai-webhooks/webhooks"
+	"github.com/go-openai-webhooks/webhooks/internal/catalogue"
 	"github.com/go-openai-webhooks/webhooks/webhookstest"
 )
 
@@ -29,266 +32,228 @@ func fixture(t testing.TB, typ webhooks.EventType) []byte {
 	return body
 }
 
-// sipHeaders are the headers of the SIP INVITE in the incoming-call fixtures.
-var sipHeaders = []webhooks.SipHeader{
-	{Name: "Max-Forwards", Value: "63"},
-	{Name: "CSeq", Value: "851287 INVITE"},
-	{Name: "Content-Type", Value: "application/sdp"},
-	{Name: "To", Value: "<sip:+14255550112@sip.api.openai.com>"},
-	{Name: "From", Value: `"Jane Roe" <sip:+14155550123@sip.example.com>;tag=64a1f8c2`},
-	{Name: "Call-ID", Value: "8f2b4c6d-3a1e-4b7f-9c2d-5e6f7a8b9c0d@203.0.113.17"},
-	{Name: "Via", Value: "SIP/2.0/TLS 203.0.113.17:5061;branch=z9hG4bK776asdhds"},
-	{Name: "User-Agent", Value: "Acme-PBX/4.2"},
+// events is catalogue.json, read as go generate reads it: the only place
+// that knows the event types.
+var events = func() *catalogue.Catalogue {
+	c, err := catalogue.Load("catalogue.json")
+	if err != nil {
+		panic(err) // for ease of use in testing: every test needs it
+	}
+	return c
+}()
+
+// fixtureEvents is what the fixture of each type decodes to: its example
+// delivery, each field set to the example that catalogue.json gives it (see
+// expectedEvent). fixtureErrors holds the types whose expectation could not
+// be built, and why.
+var fixtureEvents, fixtureErrors = func() (map[webhooks.EventType]webhooks.Event, map[webhooks.EventType]error) {
+	want, errs := map[webhooks.EventType]webhooks.Event{}, map[webhooks.EventType]error{}
+	for _, e := range events.Events {
+		typ := webhooks.EventType(e.Type)
+		event, err := expectedEvent(e, exampleDelivery(e))
+		if err != nil {
+			errs[typ] = err
+			continue
+		}
+		want[typ] = event
+	}
+	return want, errs
+}()
+
+// exampleDelivery returns the example delivery of e as catalogue.json
+// describes it: its example envelope, with every data field set to its
+// example. It is built here, not by the generator, so that the fixtures and
+// samples that the generator writes are checked against the catalogue.
+func exampleDelivery(e catalogue.Event) []byte {
+	data := map[string]json.RawMessage{}
+	for _, f := range e.Data {
+		data[f.Name] = json.RawMessage(f.ExampleJSON())
+	}
+	body, err := json.Marshal(map[string]any{
+		"id": e.Example.ID, "object": "event", "created_at": e.Example.CreatedAt, "type": e.Type, "data": data,
+	})
+	if err != nil {
+		panic(err) // catalogue.Load checked every example
+	}
+	return body
 }
 
-// fixtureEvents is what each fixture in testdata decodes to, field by field.
-var fixtureEvents = map[webhooks.EventType]webhooks.Event{
-	webhooks.EventTypeAgentEnvironmentExpired: webhooks.AgentEnvironmentExpiredWebhookEvent{
-		ID: "evt_6c01a2b3c4d58190e6f7a8b9c0d1e2f3", CreatedAt: 1783000100,
-		Data: webhooks.AgentEnvironmentExpiredWebhookEventData{ID: "ccarenv_6c019f8e7d6c5b4a39281706f5e4d3c2"},
-		Type: webhooks.EventTypeAgentEnvironmentExpired, Object: "event",
-	},
-	webhooks.EventTypeAgentEnvironmentFailed: webhooks.AgentEnvironmentFailedWebhookEvent{
-		ID: "evt_6c01a2b3c4d58190e6f7a8b9c0d1e2f4", CreatedAt: 1783000200,
-		Data: webhooks.AgentEnvironmentFailedWebhookEventData{ID: "ccarenv_6c019f8e7d6c5b4a39281706f5e4d3c3"},
-		Type: webhooks.EventTypeAgentEnvironmentFailed, Object: "event",
-	},
-	webhooks.EventTypeAgentEnvironmentReady: webhooks.AgentEnvironmentReadyWebhookEvent{
-		ID: "evt_6c01a2b3c4d58190e6f7a8b9c0d1e2f5", CreatedAt: 1783000300,
-		Data: webhooks.AgentEnvironmentReadyWebhookEventData{ID: "ccarenv_6c019f8e7d6c5b4a39281706f5e4d3c4"},
-		Type: webhooks.EventTypeAgentEnvironmentReady, Object: "event",
-	},
-	webhooks.EventTypeAgentEnvironmentSuspended: webhooks.AgentEnvironmentSuspendedWebhookEvent{
-		ID: "evt_6c01a2b3c4d58190e6f7a8b9c0d1e2f6", CreatedAt: 1783000400,
-		Data: webhooks.AgentEnvironmentSuspendedWebhookEventData{ID: "ccarenv_6c019f8e7d6c5b4a39281706f5e4d3c5"},
-		Type: webhooks.EventTypeAgentEnvironmentSuspended, Object: "event",
-	},
-	webhooks.EventTypeAgentSessionActionRequired: webhooks.AgentSessionActionRequiredWebhookEvent{
-		ID: "evt_6c02b3c4d5e68190f7a8b9c0d1e2f3a4", CreatedAt: 1783001000,
-		Data: webhooks.AgentSessionActionRequiredWebhookEventData{
-			ID:             "sess_6c02aa11bb22cc33dd44ee55ff667788",
-			RequiredAction: webhooks.AgentSessionActionRequiredWebhookEventDataRequiredAction{Type: webhooks.RequiredActionTypeComputerUseApprovalRequest},
-		},
-		Type: webhooks.EventTypeAgentSessionActionRequired, Object: "event",
-	},
-	webhooks.EventTypeAgentSessionCreated: webhooks.AgentSessionCreatedWebhookEvent{ // every optional field present
-		ID: "evt_6c02b3c4d5e68190f7a8b9c0d1e2f3a5", CreatedAt: 1783001100,
-		Data: webhooks.AgentSessionCreatedWebhookEventData{
-			ID:              "sess_6c02aa11bb22cc33dd44ee55ff667789",
-			EnvironmentType: webhooks.EnvironmentTypeSelfHosted,
-			Connect: &webhooks.AgentSessionCreatedWebhookEventDataConnect{
-				RemoteURL: "wss://agents.openai.com/v1/sessions/sess_6c02aa11bb22cc33dd44ee55ff667789/connect",
-			},
-			EnvironmentID: "ccarenv_6c02bb22cc33dd44ee55ff6677889900",
-		},
-		Type: webhooks.EventTypeAgentSessionCreated, Object: "event",
-	},
-	webhooks.EventTypeAgentSessionFailed: webhooks.AgentSessionFailedWebhookEvent{ // environment_id absent
-		ID: "evt_6c02b3c4d5e68190f7a8b9c0d1e2f3a6", CreatedAt: 1783001200,
-		Data: webhooks.AgentSessionFailedWebhookEventData{ID: "sess_6c02aa11bb22cc33dd44ee55ff66778a", EnvironmentType: webhooks.EnvironmentTypeNone},
-		Type: webhooks.EventTypeAgentSessionFailed, Object: "event",
-	},
-	webhooks.EventTypeAgentSessionIdle: webhooks.AgentSessionIdleWebhookEvent{
-		ID: "evt_6c02b3c4d5e68190f7a8b9c0d1e2f3a7", CreatedAt: 1783001300,
-		Data: webhooks.AgentSessionIdleWebhookEventData{
-			ID: "sess_6c02aa11bb22cc33dd44ee55ff66778b", EnvironmentType: webhooks.EnvironmentTypeOpenAIHosted,
-			EnvironmentID: "ccarenv_6c02bb22cc33dd44ee55ff6677889901",
-		},
-		Type: webhooks.EventTypeAgentSessionIdle, Object: "event",
-	},
-	webhooks.EventTypeAgentSessionInProgress: webhooks.AgentSessionInProgressWebhookEvent{
-		ID: "evt_6c02b3c4d5e68190f7a8b9c0d1e2f3a8", CreatedAt: 1783001400,
-		Data: webhooks.AgentSessionInProgressWebhookEventData{
-			ID: "sess_6c02aa11bb22cc33dd44ee55ff66778c", EnvironmentType: webhooks.EnvironmentTypeOpenAIHosted,
-			EnvironmentID: "ccarenv_6c02bb22cc33dd44ee55ff6677889902",
-		},
-		Type: webhooks.EventTypeAgentSessionInProgress, Object: "event",
-	},
-	webhooks.EventTypeBatchCancelled: webhooks.BatchCancelledWebhookEvent{
-		ID: "evt_6853a9c2f1d88190b0b5d1e6c2a4f7e1", CreatedAt: 1750313410,
-		Data: webhooks.BatchCancelledWebhookEventData{ID: "batch_6853a7b0c4e88190a5c2a4e2a1f3b9d2"},
-		Type: webhooks.EventTypeBatchCancelled, Object: "event",
-	},
-	webhooks.EventTypeBatchCompleted: webhooks.BatchCompletedWebhookEvent{
-		ID: "evt_6853b1d4a0fc8190b6f1c2d3e4a5b6c7", CreatedAt: 1750315476,
-		Data: webhooks.BatchCompletedWebhookEventData{ID: "batch_6853a7b0c4e88190a5c2a4e2a1f3b9d3"},
-		Type: webhooks.EventTypeBatchCompleted, Object: "event",
-	},
-	webhooks.EventTypeBatchExpired: webhooks.BatchExpiredWebhookEvent{ // no "object" in the body
-		ID: "evt_6854f2e1b3a48190a1b2c3d4e5f60718", CreatedAt: 1750397665,
-		Data: webhooks.BatchExpiredWebhookEventData{ID: "batch_6853a7b0c4e88190a5c2a4e2a1f3b9d4"},
-		Type: webhooks.EventTypeBatchExpired,
-	},
-	webhooks.EventTypeBatchFailed: webhooks.BatchFailedWebhookEvent{
-		ID: "evt_6853a8f0e2c48190b7a6c5d4e3f2a1b0", CreatedAt: 1750313200,
-		Data: webhooks.BatchFailedWebhookEventData{ID: "batch_6853a7b0c4e88190a5c2a4e2a1f3b9d5"},
-		Type: webhooks.EventTypeBatchFailed, Object: "event",
-	},
-	webhooks.EventTypeEvalRunCanceled: webhooks.EvalRunCanceledWebhookEvent{
-		ID: "evt_68544c1e9a7c8190b2d3e4f5a6b7c8d9", CreatedAt: 1750355998,
-		Data: webhooks.EvalRunCanceledWebhookEventData{ID: "evalrun_68544b7f2d2c8190a91c3f5e7b9d1a3c"},
-		Type: webhooks.EventTypeEvalRunCanceled, Object: "event",
-	},
-	webhooks.EventTypeEvalRunFailed: webhooks.EvalRunFailedWebhookEvent{ // no "object" in the body
-		ID: "evt_68544d02b5e48190a3c4d5e6f7a8b9c0", CreatedAt: 1750356226,
-		Data: webhooks.EvalRunFailedWebhookEventData{ID: "evalrun_68544b7f2d2c8190a91c3f5e7b9d1a3d"},
-		Type: webhooks.EventTypeEvalRunFailed,
-	},
-	webhooks.EventTypeEvalRunSucceeded: webhooks.EvalRunSucceededWebhookEvent{
-		ID: "evt_68544e6f13b08190b4d5e6f7a8b9c0d1", CreatedAt: 1750356591,
-		Data: webhooks.EvalRunSucceededWebhookEventData{ID: "evalrun_68544b7f2d2c8190a91c3f5e7b9d1a3e"},
-		Type: webhooks.EventTypeEvalRunSucceeded, Object: "event",
-	},
-	webhooks.EventTypeFineTuningJobCancelled: webhooks.FineTuningJobCancelledWebhookEvent{
-		ID: "evt_685512a4c7d88190a5e6f7a8b9c0d1e2", CreatedAt: 1750405796,
-		Data: webhooks.FineTuningJobCancelledWebhookEventData{ID: "ftjob-Zq4k8VbT2mN7xR1cY9wL3sPa"},
-		Type: webhooks.EventTypeFineTuningJobCancelled, Object: "event",
-	},
-	webhooks.EventTypeFineTuningJobFailed: webhooks.FineTuningJobFailedWebhookEvent{
-		ID: "evt_685513b8d9e08190b6f7a8b9c0d1e2f3", CreatedAt: 1750406072,
-		Data: webhooks.FineTuningJobFailedWebhookEventData{ID: "ftjob-Hc7pW2nQ9dK4vJ6tB1mX8rLe"},
-		Type: webhooks.EventTypeFineTuningJobFailed, Object: "event",
-	},
-	webhooks.EventTypeFineTuningJobSucceeded: webhooks.FineTuningJobSucceededWebhookEvent{
-		ID: "evt_685518f2a1b48190a7a8b9c0d1e2f3a4", CreatedAt: 1750407410,
-		Data: webhooks.FineTuningJobSucceededWebhookEventData{ID: "ftjob-Tb3yM6kR8wN1cV5qJ2hZ9pDf"},
-		Type: webhooks.EventTypeFineTuningJobSucceeded, Object: "event",
-	},
-	webhooks.EventTypeLiveCallIncoming: webhooks.LiveCallIncomingWebhookEvent{
-		ID: "evt_6a1c2d3e4f508190b1c2d3e4f5a6b7c8", CreatedAt: 1779120001,
-		Data: webhooks.LiveCallIncomingWebhookEventData{
-			SessionID:        "live_8d1e4f2a6b7c4d9e8f0a1b2c3d4e5f6a",
-			SipHeaders:       sipHeaders[:6],
-			SipMediaSecurity: webhooks.SipMediaSecuritySRTP,
-		},
-		Type: webhooks.EventTypeLiveCallIncoming, Object: "event",
-	},
-	webhooks.EventTypeLiveTransportIncoming: webhooks.LiveTransportIncomingWebhookEvent{
-		ID: "evt_6b2f8e1a3c5d8190a4b6c8d0e2f4a6b8", CreatedAt: 1782345678,
-		Data: webhooks.LiveTransportIncomingWebhookEventData{
-			SessionID: "live_4c7e9a1b3d5f4e6a8b0c2d4e6f8a0b2c",
-			SipHeaders: []webhooks.SipHeader{
-				{Name: "Via", Value: "SIP/2.0/TLS 198.51.100.24:5061;branch=z9hG4bK4b43c2ff8.1"},
-				{Name: "From", Value: "<sip:+442071838750@carrier.example.net>;tag=as58f4201b"},
-				{Name: "To", Value: "<sip:+14255550199@sip.api.openai.com>"},
-				{Name: "Call-ID", Value: "3848276298220188511@198.51.100.24"},
-				{Name: "CSeq", Value: "102 INVITE"},
-				{Name: "Subject", Value: ""}, // an empty value is a value
-				{Name: "X-Carrier-Route", Value: "lhr-2"},
-				{Name: "X-Carrier-Route", Value: "iad-1"}, // repeats are kept, in order
-			},
-			Type:             "sip",
-			SipMediaSecurity: webhooks.SipMediaSecurityRTP,
-		},
-		Type: webhooks.EventTypeLiveTransportIncoming, Object: "event",
-	},
-	webhooks.EventTypeRealtimeCallIncoming: webhooks.RealtimeCallIncomingWebhookEvent{ // sip_media_security absent
-		ID: "evt_68a4f0c1e5d88190a1b2c3d4e5f6a7b8", CreatedAt: 1755645599,
-		Data: webhooks.RealtimeCallIncomingWebhookEventData{
-			CallID:     "rtc_479a275623b54bdb9b6fbae2f7cbd408",
-			SipHeaders: sipHeaders,
-		},
-		Type: webhooks.EventTypeRealtimeCallIncoming, Object: "event",
-	},
-	webhooks.EventTypeResponseCancelled: webhooks.ResponseCancelledWebhookEvent{
-		ID: "evt_68535f0a9c2c8190b8b9c0d1e2f3a4b5", CreatedAt: 1750294282,
-		Data: webhooks.ResponseCancelledWebhookEventData{ID: "resp_68535e8c7a0c8190a3f2b1c0d9e8f7a6"},
-		Type: webhooks.EventTypeResponseCancelled, Object: "event",
-	},
-	webhooks.EventTypeResponseCompleted: webhooks.ResponseCompletedWebhookEvent{
-		ID: "evt_685343a1381c819085d44c354e1b330e", CreatedAt: 1750287018,
-		Data: webhooks.ResponseCompletedWebhookEventData{ID: "resp_685343a0b1fc8190a0a6f7cbd4b1c3e2"},
-		Type: webhooks.EventTypeResponseCompleted, Object: "event",
-	},
-	webhooks.EventTypeResponseFailed: webhooks.ResponseFailedWebhookEvent{ // no "object" in the body
-		ID: "evt_6853601bc2e08190a9c0d1e2f3a4b5c6", CreatedAt: 1750294555,
-		Data: webhooks.ResponseFailedWebhookEventData{ID: "resp_68535fd1a4f08190b2e3f4a5b6c7d8e9"},
-		Type: webhooks.EventTypeResponseFailed,
-	},
-	webhooks.EventTypeResponseIncomplete: webhooks.ResponseIncompleteWebhookEvent{
-		ID: "evt_685361a7d3f48190b0d1e2f3a4b5c6d7", CreatedAt: 1750294951,
-		Data: webhooks.ResponseIncompleteWebhookEventData{ID: "resp_685360f2b5e48190a4f5a6b7c8d9e0f1"},
-		Type: webhooks.EventTypeResponseIncomplete, Object: "event",
-	},
-	webhooks.EventTypeSafetyAlertCreated: webhooks.SafetyAlertCreatedWebhookEvent{
-		ID: "evt_6c03c4d5e6f78190a8b9c0d1e2f3a4b5", CreatedAt: 1783002000,
-		Data: webhooks.SafetyAlertCreatedWebhookEventData{ID: "salert_6c03d1e2f3a4b5c6d7e8f90a1b2c3d4e"},
-		Type: webhooks.EventTypeSafetyAlertCreated, Object: "event",
-	},
-	webhooks.EventTypeSafetyDeactivationIssued: webhooks.SafetyDeactivationIssuedWebhookEvent{
-		ID: "evt_6c03c4d5e6f78190a8b9c0d1e2f3a4b6", CreatedAt: 1783002100,
-		Data: webhooks.SafetyDeactivationIssuedWebhookEventData{ID: "scase_6c03e2f3a4b5c6d7e8f90a1b2c3d4e5f"},
-		Type: webhooks.EventTypeSafetyDeactivationIssued, Object: "event",
-	},
-	webhooks.EventTypeSafetyOrgAlertCreated: webhooks.SafetyOrgAlertCreatedWebhookEvent{
-		ID: "evt_6c03c4d5e6f78190a8b9c0d1e2f3a4b7", CreatedAt: 1783002200,
-		Data: webhooks.SafetyOrgAlertCreatedWebhookEventData{ID: "salert_6c03f3a4b5c6d7e8f90a1b2c3d4e5f60"},
-		Type: webhooks.EventTypeSafetyOrgAlertCreated, Object: "event",
-	},
-	webhooks.EventTypeSafetyWarningIssued: webhooks.SafetyWarningIssuedWebhookEvent{ // no "object", which OpenAI's schema requires of safety events
-		ID: "evt_6c03c4d5e6f78190a8b9c0d1e2f3a4b8", CreatedAt: 1783002300,
-		Data: webhooks.SafetyWarningIssuedWebhookEventData{ID: "scase_6c03a4b5c6d7e8f90a1b2c3d4e5f6071"},
-		Type: webhooks.EventTypeSafetyWarningIssued,
-	},
+// expectedEvent returns the event that body, a delivery of e's type, must
+// decode to, built by reflection from catalogue.json alone: the struct
+// named e.StructName(), with each member of body that the catalogue names
+// set to its value through the field's Go name. It does not depend on the
+// generated struct tags, nor on decoding; a null or absent member leaves
+// its field zero.
+func expectedEvent(e catalogue.Event, body []byte) (webhooks.Event, error) {
+	// The struct of e's type: decoding a delivery is the only way to name it.
+	sample, err := webhooks.ParseEvent(webhookstest.Sample(webhooks.EventType(e.Type)))
+	if err != nil {
+		return nil, fmt.Errorf("sample of %s: %w", e.Type, err)
+	}
+	if got := reflect.TypeOf(sample).Name(); got != e.StructName() {
+		return nil, fmt.Errorf("got %s decoded into %s, want %s", e.Type, got, e.StructName())
+	}
+	v := reflect.New(reflect.TypeOf(sample)).Elem()
+	envelope := catalogue.Field{Type: "object", Fields: []catalogue.Field{
+		{Name: "id", GoName: "ID", Type: "string"},
+		{Name: "object", GoName: "Object", Type: "string"},
+		{Name: "created_at", GoName: "CreatedAt", Type: "integer"},
+		{Name: "type", GoName: "Type", Type: "string"},
+		{Name: "data", GoName: "Data", Type: "object", Required: true, Fields: e.Data},
+	}}
+	if err := setField(v, envelope, body, e.Type); err != nil {
+		return nil, err
+	}
+	return v.Interface().(webhooks.Event), nil
 }
 
-// catalogueTypes returns the event types of catalogue.json.
-func catalogueTypes(t *testing.T) []webhooks.EventType {
-	t.Helper()
-	raw, err := os.ReadFile("catalogue.json")
-	require.NoError(t, err)
-	var c struct {
-		Events []struct {
-			Type webhooks.EventType `json:"type"`
-		} `json:"events"`
+// setField sets v, the Go value of field f at path, to raw.
+func setField(v reflect.Value, f catalogue.Field, raw json.RawMessage, path string) error {
+	if string(raw) == "null" {
+		return nil
 	}
-	require.NoError(t, json.Unmarshal(raw, &c))
-	var types []webhooks.EventType
-	for _, e := range c.Events {
-		types = append(types, e.Type)
+	kinds := map[string]reflect.Kind{"string": reflect.String, "integer": reflect.Int64, "object": reflect.Struct, "array": reflect.Slice}
+	if f.Type == "object" && !f.Required && v.Kind() == reflect.Pointer {
+		v.Set(reflect.New(v.Type().Elem()))
+		v = v.Elem()
 	}
-	slices.Sort(types)
-	return types
+	if v.Kind() != kinds[f.Type] {
+		return fmt.Errorf("%s: got a Go %s, want one for a JSON %s", path, v.Type(), f.Type)
+	}
+	switch f.Type {
+	case "string":
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		v.SetString(s)
+	case "integer":
+		var n int64
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		v.SetInt(n)
+	case "object":
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &members); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		for _, sub := range f.Fields {
+			m, ok := members[sub.Name]
+			if !ok {
+				continue
+			}
+			field := v.FieldByName(sub.GoName)
+			if !field.IsValid() {
+				return fmt.Errorf("%s: %s has no field %s", path, v.Type(), sub.GoName)
+			}
+			if err := setField(field, sub, m, path+"."+sub.Name); err != nil {
+				return err
+			}
+		}
+	case "array":
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		v.Set(reflect.MakeSlice(v.Type(), len(elems), len(elems)))
+		for i, elem := range elems {
+			if err := setField(v.Index(i), *f.Items, elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func TestEveryTypeHasFixtureSampleAndExpectation(t *testing.T) {
+	var types []webhooks.EventType
+	for _, e := range events.Events {
+		types = append(types, webhooks.EventType(e.Type))
+	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
 	var fixtures []webhooks.EventType
 	for _, f := range files {
 		fixtures = append(fixtures, webhooks.EventType(strings.TrimSuffix(filepath.Base(f), ".json")))
 	}
-	expected := slices.Sorted(maps.Keys(fixtureEvents))
 
-	types := catalogueTypes(t)
-	assert.Len(t, types, 30, "openai-go v3.98.0 types thirty events")
 	assert.Equal(t, types, webhooks.EventTypes(), "got EventTypes, want the types of catalogue.json (run go generate)")
-	assert.Equal(t, types, fixtures, "got fixtures in testdata, want one per type of catalogue.json")
-	assert.Equal(t, types, expected, "got expectations in fixtureEvents, want one per type of catalogue.json")
-	for _, typ := range types {
-		event, err := webhooks.ParseEvent(webhookstest.Sample(typ))
-		if assert.NoError(t, err, "sample of %s", typ) {
-			assert.Equal(t, typ, event.EventType(), "sample of %s", typ)
-			assert.Equal(t, reflect.TypeOf(fixtureEvents[typ]), reflect.TypeOf(event), "sample of %s", typ)
+	assert.Equal(t, types, fixtures, "got fixtures in testdata, want one per type of catalogue.json (run go generate)")
+	assert.Empty(t, fixtureErrors, "got expectations that cannot be built from catalogue.json")
+	assert.Equal(t, types, slices.Sorted(maps.Keys(fixtureEvents)), "got expectations, want one per type of catalogue.json")
+}
+
+// TestParseEventFixtures decodes the fixture and the sample of every type,
+// which go generate writes, and checks that each holds the type's example
+// delivery, member by member, and decodes to it, field by field.
+func TestParseEventFixtures(t *testing.T) {
+	for _, e := range events.Events {
+		typ := webhooks.EventType(e.Type)
+		t.Run(e.Type, func(t *testing.T) {
+			want, ok := fixtureEvents[typ]
+			require.True(t, ok, "no expected event for %s: %v", typ, fixtureErrors[typ])
+			for name, body := range map[string][]byte{"fixture": fixture(t, typ), "sample": webhookstest.Sample(typ)} {
+				assert.JSONEq(t, string(exampleDelivery(e)), string(body), "got the %s of %s, want its example delivery", name, typ)
+				got, err := webhooks.ParseEvent(body)
+				require.NoError(t, err, "%s", name)
+				assert.Equal(t, want, got, "%s", name)
+				assert.Equal(t, typ, got.EventType())
+				assert.Equal(t, e.Example.ID, got.EventID())
+				assert.Equal(t, time.Unix(e.Example.CreatedAt, 0).UTC(), got.EventTime())
+			}
+		})
+	}
+}
+
+// TestParseEventWithoutOptionalFields decodes the example delivery of every
+// type without "object" and with every optional field (at any depth) left
+// out, or null: each reads as its zero value, and the rest as before.
+func TestParseEventWithoutOptionalFields(t *testing.T) {
+	for _, e := range events.Events {
+		for _, how := range []string{"absent", "null"} {
+			t.Run(e.Type+"/"+how, func(t *testing.T) {
+				var body map[string]any
+				require.NoError(t, json.Unmarshal(exampleDelivery(e), &body))
+				delete(body, "object")
+				body["data"] = withoutOptional(body["data"], e.Data, how == "null")
+				b, err := json.Marshal(body)
+				require.NoError(t, err)
+
+				want, err := expectedEvent(e, b)
+				require.NoError(t, err)
+				got, err := webhooks.ParseEvent(b)
+				require.NoError(t, err, "%s", b)
+				assert.Equal(t, want, got, "%s", b)
+			})
 		}
 	}
 }
 
-func TestParseEventFixtures(t *testing.T) {
-	for _, typ := range webhooks.EventTypes() {
-		t.Run(string(typ), func(t *testing.T) {
-			want, ok := fixtureEvents[typ]
-			require.True(t, ok, "no expected event for %s", typ)
-
-			got, err := webhooks.ParseEvent(fixture(t, typ))
-			require.NoError(t, err)
-			assert.Equal(t, want, got)
-			assert.Equal(t, typ, got.EventType())
-			assert.Equal(t, reflect.ValueOf(want).FieldByName("ID").String(), got.EventID())
-			createdAt := reflect.ValueOf(want).FieldByName("CreatedAt").Int()
-			assert.Equal(t, time.Unix(createdAt, 0).UTC(), got.EventTime())
-		})
+// withoutOptional returns v, the value of an object of the given fields,
+// with every optional field removed, or set to null, at any depth.
+func withoutOptional(v any, fields []catalogue.Field, null bool) any {
+	members, ok := v.(map[string]any)
+	if !ok {
+		return v
 	}
+	for _, f := range fields {
+		m, present := members[f.Name]
+		switch {
+		case !present:
+		case !f.Required && null:
+			members[f.Name] = nil
+		case !f.Required:
+			delete(members, f.Name)
+		case f.Type == "object":
+			members[f.Name] = withoutOptional(m, f.Fields, null)
+		case f.Type == "array" && f.Items.Type == "object":
+			for i, elem := range m.([]any) {
+				m.([]any)[i] = withoutOptional(elem, f.Items.Fields, null)
+			}
+		}
+	}
+	return members
 }
 
 func TestEventsWithoutSlicesAreComparable(t *testing.T) {
@@ -408,4 +373,111 @@ func TestEventTypes(t *testing.T) {
 
 	types[0] = "mutated"
 	assert.Equal(t, webhooks.EventTypeAgentEnvironmentExpired, webhooks.EventTypes()[0], "EventTypes must return a copy")
+}
+
+// syntheticType is an event type that OpenAI does not send, of every kind
+// of field the catalogue has: shared, inline, an enumeration, known values,
+// an integer, an optional object of its own, an array of a shared object.
+const syntheticType = `{
+  "type": "video.render.completed", "go_name": "VideoRenderCompleted", "sent": "a video render has completed",
+  "example": {"id": "evt_0d1e2f3a4b5c6d7e8f90a1b2c3d4e5f6", "created_at": 1790000000},
+  "data": [
+    {"name": "id", "go_name": "ID", "type": "string", "required": true, "nonempty": true, "doc": "ID is the render's ID.", "example": "render_6d1e2f3a4b5c6d7e"},
+    "environment_type",
+    {"name": "codec", "go_name": "Codec", "type": "string", "values": ["h264", "av1"], "doc": "Codec is the video's codec.", "example": "av1"},
+    {"name": "seconds", "go_name": "Seconds", "type": "integer", "doc": "Seconds is the video's length.", "example": 8},
+    {"name": "output", "go_name": "Output", "type": "object", "go_suffix": "Output", "struct_doc": "is where a video is.", "doc": "Output is where the video is.", "fields": [
+      {"name": "url", "go_name": "URL", "type": "string", "required": true, "nonempty": true, "doc": "URL is the video's URL.", "example": "https://videos.example.com/render_6d1e2f3a4b5c6d7e.mp4"}
+    ]},
+    "sip_headers"
+  ]
+}`
+
+// perTypeTests are the tests of the root package and webhookstest that go
+// through every type of the catalogue.
+const perTypeTests = "^(TestEveryTypeHasFixtureSampleAndExpectation|TestParseEvent.*|TestMarshal.*|TestEventTypes|TestSample|FuzzParseEvent)$"
+
+// TestAddingATypeIsOneCatalogueEntry copies what go generate reads, and the
+// tests of the root package and webhookstest, to a temporary directory;
+// adds syntheticType to the copy of catalogue.json; runs go generate and
+// perTypeTests there: they pass, with nothing else written for the type.
+// With the generator broken, they fail.
+func TestAddingATypeIsOneCatalogueEntry(t *testing.T) {
+	goCommand, err := exec.LookPath("go")
+	require.NoError(t, err)
+	tests := []struct {
+		name     string
+		file     string // of the generator, which old, in it once, becomes new
+		old, new string
+		wantPass bool
+	}{
+		{name: "as it is", wantPass: true},
+		{name: "deliveries without their last field", file: "internal/catalogue/catalogue.go",
+			old: "for _, f := range e.Data {\n\t\tdata = append(data, strconv.Quote(f.Name)+\":\"+f.ExampleJSON())",
+			new: "for _, f := range e.Data[:len(e.Data)-1] {\n\t\tdata = append(data, strconv.Quote(f.Name)+\":\"+f.ExampleJSON())"},
+		{name: "no fixture for the last type", file: "mkevents.go",
+			old: "for _, e := range c.Events {\n\t\tvar body bytes.Buffer", new: "for _, e := range c.Events[:len(c.Events)-1] {\n\t\tvar body bytes.Buffer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for _, sub := range []string{"internal", "testdata", "webhookstest"} {
+				require.NoError(t, os.CopyFS(filepath.Join(dir, sub), os.DirFS(sub)))
+			}
+			top, err := filepath.Glob("*")
+			require.NoError(t, err)
+			for _, name := range top {
+				if info, err := os.Stat(name); err == nil && info.Mode().IsRegular() && name != "go.work" && name != "go.work.sum" {
+					src, err := os.ReadFile(name)
+					require.NoError(t, err)
+					require.NoError(t, os.WriteFile(filepath.Join(dir, name), src, 0o644))
+				}
+			}
+			edit := func(name string, change func(src string) string) {
+				src, err := os.ReadFile(filepath.Join(dir, name))
+				require.NoError(t, err)
+				require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(change(string(src))), 0o644))
+			}
+			edit("catalogue.json", func(src string) string {
+				var c map[string]any
+				require.NoError(t, json.Unmarshal([]byte(src), &c))
+				var synthetic any
+				require.NoError(t, json.Unmarshal([]byte(syntheticType), &synthetic))
+				c["events"] = append(c["events"].([]any), synthetic)
+				out, err := json.MarshalIndent(c, "", "  ")
+				require.NoError(t, err)
+				return string(out)
+			})
+			if tt.file != "" {
+				edit(tt.file, func(src string) string {
+					require.Equal(t, 1, strings.Count(src, tt.old), "got %q not once in %s", tt.old, tt.file)
+					return strings.Replace(src, tt.old, tt.new, 1)
+				})
+			}
+
+			goRun := func(args ...string) (string, error) {
+				cmd := exec.Command(goCommand, args...)
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "GOWORK=off")
+				out, err := cmd.CombinedOutput()
+				return string(out), err
+			}
+			out, err := goRun("generate", ".")
+			require.NoError(t, err, "go generate: %s", out)
+			fixture, err := os.ReadFile(filepath.Join(dir, "testdata", "video.render.completed.json"))
+			if tt.wantPass {
+				require.NoError(t, err, "go generate wrote no fixture for the new type")
+				assert.Contains(t, string(fixture), `"url": "https://videos.example.com/render_6d1e2f3a4b5c6d7e.mp4"`)
+			}
+
+			out, err = goRun("test", "-count=1", "-run", perTypeTests, ".", "./webhookstest")
+			if tt.wantPass {
+				assert.NoError(t, err, "got the tests failing with the new type:\n%s", out)
+				assert.NotContains(t, out, "no tests to run")
+			} else {
+				assert.Error(t, err, "got the tests passing with the generator broken:\n%s", out)
+			}
+		})
+	}
 }

@@ -7,23 +7,25 @@
 //     known values, one struct per event with its data and nested structs,
 //     their methods, the checks of required fields, and the table from wire
 //     type to Go type that ParseEvent decodes with;
-//   - webhookstest/samples_gen.go: a realistic sample delivery of every type;
+//   - webhookstest/samples_gen.go: the example delivery of every type, which
+//     webhookstest.Sample returns;
+//   - testdata/<type>.json: the same delivery, indented, as the fixture of
+//     the package's tests (and no other testdata/*.json);
 //   - README.md: the event table between its marker comments.
 //
 // Run it with go generate; CI fails when its output differs from the files
-// in the repository. Adding a type is one entry in catalogue.json, a fixture
-// in testdata/<type>.json, and go generate.
+// in the repository. Adding a type is one entry in catalogue.json and go
+// generate.
 package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"go/format"
 	"log"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -38,6 +40,7 @@ func main() {
 
 	write("events_gen.go", eventsFile(c))
 	write("webhookstest/samples_gen.go", samplesFile(c))
+	writeFixtures(c)
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		log.Fatal(err)
@@ -278,26 +281,43 @@ func samplesFile(c *catalogue.Catalogue) string {
 	b.WriteString("import \"github.com/go-openai-webhooks/webhooks\"\n\n")
 	b.WriteString("// samples are the bodies that Sample returns: one delivery of each event\n// type, with every field of the catalogue set to its example.\n")
 	b.WriteString("var samples = map[webhooks.EventType]string{\n")
-	for i, e := range c.Events {
-		sum := sha256.Sum256([]byte(e.Type))
-		var data []string
-		for _, f := range e.Data {
-			data = append(data, strconv.Quote(f.Name)+":"+f.ExampleJSON())
-		}
-		body := fmt.Sprintf(`{"id":"evt_%s","object":"event","created_at":%d,"type":%q,"data":{%s}}`,
-			hex.EncodeToString(sum[:16]), 1764100000+97*i, e.Type, strings.Join(data, ","))
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, []byte(body)); err != nil {
-			log.Fatalf("sample of %s: %v", e.Type, err)
-		}
-		lit := strconv.Quote(compact.String())
-		if strconv.CanBackquote(compact.String()) {
-			lit = "`" + compact.String() + "`"
+	for _, e := range c.Events {
+		body := string(e.Delivery())
+		lit := strconv.Quote(body)
+		if strconv.CanBackquote(body) {
+			lit = "`" + body + "`"
 		}
 		fmt.Fprintf(&b, "\t%q: %s,\n", e.Type, lit)
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+// writeFixtures writes testdata/<type>.json, the example delivery of each
+// type indented, and removes the fixtures of types the catalogue no longer
+// has.
+func writeFixtures(c *catalogue.Catalogue) {
+	old, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, name := range old {
+		if _, ok := c.Event(strings.TrimSuffix(filepath.Base(name), ".json")); !ok {
+			if err := os.Remove(name); err != nil {
+				log.Fatal(err)
+			}
+		}
+	}
+	for _, e := range c.Events {
+		var body bytes.Buffer
+		if err := json.Indent(&body, e.Delivery(), "", "  "); err != nil {
+			log.Fatal(err)
+		}
+		body.WriteByte('\n')
+		if err := os.WriteFile(filepath.Join("testdata", e.Type+".json"), body.Bytes(), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 }
 
 func readmeTable(c *catalogue.Catalogue) string {

@@ -85,8 +85,15 @@ type Event struct {
 	// ObjectRequired records that OpenAI's schema requires "object" of
 	// this type. The package never requires it (see README.md); the drift
 	// check compares the flag with openai-go.
-	ObjectRequired bool              `json:"object_required"`
-	RawData        []json.RawMessage `json:"data"` // a name from Fields, or a field
+	ObjectRequired bool `json:"object_required"`
+	// Example is the envelope of the type's example delivery, whose data
+	// holds every field's example: the type's sample in webhookstest, and
+	// its fixture in testdata.
+	Example struct {
+		ID        string `json:"id"` // evt_ and 32 hex digits
+		CreatedAt int64  `json:"created_at"`
+	} `json:"example"`
+	RawData []json.RawMessage `json:"data"` // a name from Fields, or a field
 
 	// Set by Load:
 	Data    []Field  `json:"-"` // the fields of data, in order
@@ -107,7 +114,10 @@ func (e Event) StructName() string { return e.GoName + "WebhookEvent" }
 // DataStructName returns the name of the struct of e's data.
 func (e Event) DataStructName() string { return e.StructName() + "Data" }
 
-var validName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+var (
+	validName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	validID   = regexp.MustCompile(`^evt_[0-9a-f]{32}$`)
+)
 
 // Load reads and checks the catalogue in file.
 func Load(file string) (*Catalogue, error) {
@@ -171,13 +181,17 @@ func (c *Catalogue) resolve() error {
 		}
 		objects[o.GoName] = o.Fields
 	}
-	seen := map[string]bool{}
+	seen, ids := map[string]bool{}, map[string]bool{}
 	for i := range c.Events {
 		e := &c.Events[i]
 		if seen[e.Type] || e.Type == "" || e.GoName == "" || e.Sent == "" {
 			return fmt.Errorf("event %q: duplicate, or without type, go_name or sent", e.Type)
 		}
 		seen[e.Type] = true
+		if !validID.MatchString(e.Example.ID) || ids[e.Example.ID] || e.Example.CreatedAt <= 0 {
+			return fmt.Errorf("event %s: example needs an id of its own, evt_ and 32 hex digits, and a created_at", e.Type)
+		}
+		ids[e.Example.ID] = true
 		for _, r := range e.RawData {
 			var f Field
 			var ref string
@@ -282,6 +296,55 @@ func (c *Catalogue) resolveValue(f *Field, prefix string, e *Event, enums map[st
 	default:
 		return fmt.Errorf("field %q: unknown type %q", f.Name, f.Type)
 	}
+	if len(f.Example) > 0 {
+		if err := checkExample(*f, f.Example); err != nil {
+			return fmt.Errorf("field %q: example %s: %w", f.Name, f.Example, err)
+		}
+	}
+	return nil
+}
+
+// checkExample reports whether v is a value of f's JSON type, and, for an
+// object, has its required fields and no others.
+func checkExample(f Field, v json.RawMessage) error {
+	switch f.Type {
+	case "string":
+		var s string
+		return json.Unmarshal(v, &s)
+	case "integer":
+		var n int64
+		return json.Unmarshal(v, &n)
+	case "array":
+		var elems []json.RawMessage
+		if err := json.Unmarshal(v, &elems); err != nil {
+			return err
+		}
+		for _, elem := range elems {
+			if err := checkExample(*f.Items, elem); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(v, &members); err != nil || members == nil {
+		return fmt.Errorf("want an object")
+	}
+	for _, sub := range f.Fields {
+		m, ok := members[sub.Name]
+		if !ok && sub.Required {
+			return fmt.Errorf("no %q", sub.Name)
+		}
+		if ok {
+			if err := checkExample(sub, m); err != nil {
+				return fmt.Errorf("%q: %w", sub.Name, err)
+			}
+			delete(members, sub.Name)
+		}
+	}
+	for name := range members {
+		return fmt.Errorf("%q is not a field", name)
+	}
 	return nil
 }
 
@@ -309,4 +372,20 @@ func (f Field) ExampleJSON() string {
 		members = append(members, strconv.Quote(sub.Name)+":"+sub.ExampleJSON())
 	}
 	return "{" + strings.Join(members, ",") + "}"
+}
+
+// Delivery returns the body of e's example delivery, compact: its example
+// envelope, with every field of data set to its example.
+func (e Event) Delivery() []byte {
+	var data []string
+	for _, f := range e.Data {
+		data = append(data, strconv.Quote(f.Name)+":"+f.ExampleJSON())
+	}
+	body := fmt.Sprintf(`{"id":%q,"object":"event","created_at":%d,"type":%q,"data":{%s}}`,
+		e.Example.ID, e.Example.CreatedAt, e.Type, strings.Join(data, ","))
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(body)); err != nil {
+		panic(fmt.Sprintf("catalogue: the example delivery of %s: %v", e.Type, err)) // Load checked every example
+	}
+	return compact.Bytes()
 }

@@ -27,8 +27,8 @@ const valid = `{
   ]}],
   "fields": {"pairs": {"name": "pairs", "go_name": "Pairs", "type": "array", "required": true, "items": {"type": "object", "object": "Pair"}, "doc": "d", "example": [{"name": "n"}]}},
   "events": [
-    {"type": "b.happened", "go_name": "BHappened", "sent": "b", "data": ["pairs"]},
-    {"type": "a.happened", "go_name": "AHappened", "sent": "a", "data": [
+    {"type": "b.happened", "go_name": "BHappened", "sent": "b", "example": {"id": "evt_000000000000000000000000000000bb", "created_at": 2}, "data": ["pairs"]},
+    {"type": "a.happened", "go_name": "AHappened", "sent": "a", "example": {"id": "evt_000000000000000000000000000000aa", "created_at": 1}, "data": [
       "pairs",
       {"name": "kind", "go_name": "Kind", "type": "string", "enum": "Kind", "doc": "d", "example": "a"},
       {"name": "via", "go_name": "Via", "type": "string", "values": ["x", "y"], "doc": "d", "example": "y"},
@@ -55,6 +55,8 @@ func TestLoad(t *testing.T) {
 	assert.Equal(t, "*AHappenedWebhookEventDataInner", a.Data[3].GoType)
 	assert.Equal(t, `{"n":7}`, a.Data[3].ExampleJSON())
 	assert.Equal(t, []Struct{{GoName: "AHappenedWebhookEventDataInner", Doc: "is d.", Fields: a.Data[3].Fields}}, a.Nested)
+	assert.JSONEq(t, `{"id":"evt_000000000000000000000000000000aa","object":"event","created_at":1,"type":"a.happened",`+
+		`"data":{"pairs":[{"name":"n"}],"kind":"a","via":"y","inner":{"n":7}}}`, string(a.Delivery()))
 }
 
 func TestLoadRejects(t *testing.T) {
@@ -77,6 +79,15 @@ func TestLoadRejects(t *testing.T) {
 		{"an array without items", `"items": {"type": "object", "object": "Pair"}, `, ``},
 		{"an unknown JSON type", `"type": "integer"`, `"type": "number"`},
 		{"an event without data", `"data": ["pairs"]`, `"data": []`},
+		{"an event without an example", `"example": {"id": "evt_000000000000000000000000000000bb", "created_at": 2}, `, ``},
+		{"an example id of another form", `"evt_000000000000000000000000000000bb"`, `"evt_1"`},
+		{"an example id of another type's", `"evt_000000000000000000000000000000bb"`, `"evt_000000000000000000000000000000aa"`},
+		{"an example without created_at", `"created_at": 2`, `"created_at": 0`},
+		{"a string example of an integer", `"example": 7`, `"example": "7"`},
+		{"an integer example of a string", `"example": "y"`, `"example": 7`},
+		{"an example element without a required field", `"example": [{"name": "n"}]`, `"example": [{}]`},
+		{"an example element with a member that is no field", `"example": [{"name": "n"}]`, `"example": [{"name": "n", "value": "v"}]`},
+		{"an array example that is not an array", `"example": [{"name": "n"}]`, `"example": {"name": "n"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
