@@ -24,8 +24,8 @@ const (
 	EventTypeAgentEnvironmentSuspended EventType = "agent.environment.suspended"
 	// EventTypeAgentSessionActionRequired is sent when an agent session
 	// waits for an action of yours: a function result, an approval of a
-	// computer-use step, or its environment to connect; see
-	// [AgentSessionActionRequiredWebhookEvent].
+	// computer-use step or of an MCP tool call, or its environment to
+	// connect; see [AgentSessionActionRequiredWebhookEvent].
 	EventTypeAgentSessionActionRequired EventType = "agent.session.action_required"
 	// EventTypeAgentSessionCreated is sent when an agent session has been
 	// created; see [AgentSessionCreatedWebhookEvent].
@@ -77,6 +77,10 @@ const (
 	// live.transport.incoming: subscribe to that and use
 	// [LiveTransportIncomingWebhookEvent].
 	EventTypeLiveCallIncoming EventType = "live.call.incoming"
+	// EventTypeLiveTransportConnected is sent when a direct Live WebRTC
+	// session has been created, or an Instant Connect session has become
+	// active; see [LiveTransportConnectedWebhookEvent].
+	EventTypeLiveTransportConnected EventType = "live.transport.connected"
 	// EventTypeLiveTransportIncoming is sent when a SIP call waits to be
 	// accepted or rejected through the Live API; see
 	// [LiveTransportIncomingWebhookEvent].
@@ -138,6 +142,7 @@ var knownTypes = [...]EventType{
 	EventTypeFineTuningJobFailed,
 	EventTypeFineTuningJobSucceeded,
 	EventTypeLiveCallIncoming,
+	EventTypeLiveTransportConnected,
 	EventTypeLiveTransportIncoming,
 	EventTypeRealtimeCallIncoming,
 	EventTypeResponseCancelled,
@@ -213,6 +218,9 @@ var eventDecoders = map[EventType]func(body []byte) (Event, error){
 	EventTypeLiveCallIncoming: func(body []byte) (Event, error) {
 		return decodeAs(body, LiveCallIncomingWebhookEvent{ID: unset, CreatedAt: unsetInt, Type: unset, Data: LiveCallIncomingWebhookEventData{SessionID: unset}})
 	},
+	EventTypeLiveTransportConnected: func(body []byte) (Event, error) {
+		return decodeAs(body, LiveTransportConnectedWebhookEvent{ID: unset, CreatedAt: unsetInt, Type: unset, Data: LiveTransportConnectedWebhookEventData{SessionID: unset, Type: unset}})
+	},
 	EventTypeLiveTransportIncoming: func(body []byte) (Event, error) {
 		return decodeAs(body, LiveTransportIncomingWebhookEvent{ID: unset, CreatedAt: unsetInt, Type: unset, Data: LiveTransportIncomingWebhookEventData{SessionID: unset, Type: unset}})
 	},
@@ -272,6 +280,9 @@ const (
 	// RequiredActionTypeComputerUseApprovalRequest means a computer-use step
 	// waits for your approval.
 	RequiredActionTypeComputerUseApprovalRequest RequiredActionType = "computer_use_approval_request"
+	// RequiredActionTypeMcpApprovalRequest means a call of an MCP tool waits
+	// for your approval.
+	RequiredActionTypeMcpApprovalRequest RequiredActionType = "mcp_approval_request"
 	// RequiredActionTypeFunctionCall means the session called one of your
 	// functions and waits for its result.
 	RequiredActionTypeFunctionCall RequiredActionType = "function_call"
@@ -534,9 +545,10 @@ func (e AgentEnvironmentSuspendedWebhookEvent) decodedType() EventType { return 
 
 // AgentSessionActionRequiredWebhookEvent is sent when an agent session waits
 // for an action of yours: a function result, an approval of a computer-use
-// step, or its environment to connect. The event says only which kind of
-// action; retrieve the session for the call, its arguments or the
-// environment. Subscribe to it on a project webhook endpoint.
+// step or of an MCP tool call, or its environment to connect. The event says
+// only which kind of action; retrieve the session for the call, its
+// arguments or the environment. Subscribe to it on a project webhook
+// endpoint.
 type AgentSessionActionRequiredWebhookEvent struct {
 	// ID is the unique ID of the event (evt_...).
 	ID string `json:"id" schema:"required,nonempty"`
@@ -567,8 +579,8 @@ type AgentSessionActionRequiredWebhookEventData struct {
 // AgentSessionActionRequiredWebhookEventDataRequiredAction is the action
 // that an agent session waits for: only its kind.
 type AgentSessionActionRequiredWebhookEventDataRequiredAction struct {
-	// Type is the kind of action: a function result, an approval or an
-	// environment connection.
+	// Type is the kind of action: a function result, an approval (of a
+	// computer-use step or an MCP tool call) or an environment connection.
 	Type RequiredActionType `json:"type" schema:"required"`
 }
 
@@ -1500,6 +1512,71 @@ func (e LiveCallIncomingWebhookEvent) complete() bool {
 }
 
 func (e LiveCallIncomingWebhookEvent) decodedType() EventType { return e.Type }
+
+// LiveTransportConnectedWebhookEvent is sent when a direct Live WebRTC
+// session has been created, or an Instant Connect session has become active.
+// Its SessionID is what attaches a sideband connection that observes the
+// session. Its Data.Type, the transport, is not the event's type: as for
+// every event, the type of the envelope alone decides the struct.
+type LiveTransportConnectedWebhookEvent struct {
+	// ID is the unique ID of the event (evt_...).
+	ID string `json:"id" schema:"required,nonempty"`
+	// CreatedAt is when the event was created, in seconds since the Unix
+	// epoch; see [LiveTransportConnectedWebhookEvent.EventTime].
+	CreatedAt int64 `json:"created_at" schema:"required"`
+	// Data is the event's payload.
+	Data LiveTransportConnectedWebhookEventData `json:"data" schema:"required"`
+	// Type is the event's type: [EventTypeLiveTransportConnected]
+	// ("live.transport.connected") once decoded. Marshalling writes that
+	// type whatever Type holds.
+	Type EventType `json:"type" schema:"required,nonempty"`
+	// Object is the kind of object, "event". OpenAI may leave it out: it is
+	// then empty, and marshalling writes "event".
+	Object string `json:"object,omitzero"`
+}
+
+// LiveTransportConnectedWebhookEventData is the payload of every
+// [LiveTransportConnectedWebhookEvent].
+type LiveTransportConnectedWebhookEventData struct {
+	// SessionID is the ID of the Live session: pass it to the Live API's
+	// sideband attach endpoint to observe the session.
+	SessionID string `json:"session_id" schema:"required,nonempty"`
+	// Type is the transport of the session: "webrtc", the only one today;
+	// OpenAI may add others.
+	Type string `json:"type" schema:"required"`
+}
+
+// EventID returns e.ID.
+func (e LiveTransportConnectedWebhookEvent) EventID() string { return e.ID }
+
+// EventType returns [EventTypeLiveTransportConnected].
+func (e LiveTransportConnectedWebhookEvent) EventType() EventType {
+	return EventTypeLiveTransportConnected
+}
+
+// EventTime returns e.CreatedAt as a time in UTC.
+func (e LiveTransportConnectedWebhookEvent) EventTime() time.Time { return unixTime(e.CreatedAt) }
+
+func (LiveTransportConnectedWebhookEvent) isEvent() {}
+
+// MarshalJSON writes e as OpenAI sends it, with its own type and, when
+// e.Object is empty, "object":"event".
+func (e LiveTransportConnectedWebhookEvent) MarshalJSON() ([]byte, error) {
+	return marshalEvent(e.ID, e.Object, e.CreatedAt, EventTypeLiveTransportConnected, e.Data)
+}
+
+func (e LiveTransportConnectedWebhookEvent) complete() bool {
+	return e.ID != "" &&
+		e.ID != unset &&
+		e.CreatedAt != 0 &&
+		e.CreatedAt != unsetInt &&
+		e.Data.SessionID != "" &&
+		e.Data.SessionID != unset &&
+		e.Data.Type != "" &&
+		e.Data.Type != unset
+}
+
+func (e LiveTransportConnectedWebhookEvent) decodedType() EventType { return e.Type }
 
 // LiveTransportIncomingWebhookEvent is sent when a SIP call waits to be
 // accepted or rejected through the Live API. One pending call can also

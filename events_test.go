@@ -256,6 +256,61 @@ func withoutOptional(v any, fields []catalogue.Field, null bool) any {
 	return members
 }
 
+// TestTheEnvelopesTypeAloneChoosesTheStruct decodes live.transport.incoming
+// and live.transport.connected, whose data both have a "type" (the
+// transport), in either order of the members, and with a data.type that
+// names the other event: the envelope's type alone decides the struct.
+func TestTheEnvelopesTypeAloneChoosesTheStruct(t *testing.T) {
+	incoming := func(transport string) webhooks.LiveTransportIncomingWebhookEvent {
+		return webhooks.LiveTransportIncomingWebhookEvent{
+			ID: "evt_1", CreatedAt: 1784000000, Type: webhooks.EventTypeLiveTransportIncoming, Object: "event",
+			Data: webhooks.LiveTransportIncomingWebhookEventData{
+				SessionID: "live_1", SipHeaders: []webhooks.SipHeader{{Name: "From", Value: "<sip:+14155550123@sip.example.com>"}}, Type: transport,
+			},
+		}
+	}
+	connected := func(transport string) webhooks.LiveTransportConnectedWebhookEvent {
+		return webhooks.LiveTransportConnectedWebhookEvent{
+			ID: "evt_2", CreatedAt: 1784000001, Type: webhooks.EventTypeLiveTransportConnected, Object: "event",
+			Data: webhooks.LiveTransportConnectedWebhookEventData{SessionID: "live_2", Type: transport},
+		}
+	}
+	const (
+		incomingData = `{"session_id":"live_1","sip_headers":[{"name":"From","value":"<sip:+14155550123@sip.example.com>"}],"type":%q}`
+		typeFirst    = `{"id":"evt_%d","object":"event","created_at":%d,"type":%q,"data":%s}`
+		dataFirst    = `{"data":%[4]s,"id":"evt_%[1]d","object":"event","created_at":%[2]d,"type":%[3]q}`
+	)
+	connectedData := func(transport string) string {
+		return fmt.Sprintf(`{"session_id":"live_2","type":%q}`, transport)
+	}
+	tests := []struct {
+		name string
+		body string
+		want webhooks.Event
+	}{
+		{"incoming", fmt.Sprintf(typeFirst, 1, 1784000000, "live.transport.incoming", fmt.Sprintf(incomingData, "sip")), incoming("sip")},
+		{"connected", fmt.Sprintf(typeFirst, 2, 1784000001, "live.transport.connected", connectedData("webrtc")), connected("webrtc")},
+		{"incoming, data first", fmt.Sprintf(dataFirst, 1, 1784000000, "live.transport.incoming", fmt.Sprintf(incomingData, "sip")), incoming("sip")},
+		{"connected, data first", fmt.Sprintf(dataFirst, 2, 1784000001, "live.transport.connected", connectedData("webrtc")), connected("webrtc")},
+		{"incoming with the other's type in data, first",
+			fmt.Sprintf(dataFirst, 1, 1784000000, "live.transport.incoming", fmt.Sprintf(incomingData, "live.transport.connected")), incoming("live.transport.connected")},
+		{"connected with the other's type in data, first",
+			fmt.Sprintf(dataFirst, 2, 1784000001, "live.transport.connected", connectedData("live.transport.incoming")), connected("live.transport.incoming")},
+		{"connected with the other's type and headers in data, first",
+			fmt.Sprintf(dataFirst, 2, 1784000001, "live.transport.connected",
+				`{"session_id":"live_2","sip_headers":[{"name":"From","value":"<sip:+14155550123@sip.example.com>"}],"type":"live.transport.incoming"}`),
+			connected("live.transport.incoming")},
+		{"connected with a transport of tomorrow", fmt.Sprintf(typeFirst, 2, 1784000001, "live.transport.connected", connectedData("webtransport")), connected("webtransport")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := webhooks.ParseEvent([]byte(tt.body))
+			require.NoError(t, err, "%s", tt.body)
+			assert.Equal(t, tt.want, got, "%s", tt.body)
+		})
+	}
+}
+
 func TestEventsWithoutSlicesAreComparable(t *testing.T) {
 	a, err := webhooks.ParseEvent(fixture(t, webhooks.EventTypeResponseCompleted))
 	require.NoError(t, err)

@@ -4,7 +4,7 @@ go 1.27
 
 require (
 	github.com/go-openai-webhooks/webhooks v0.1.0
-	github.com/openai/openai-go/v3 v3.98.0
+	github.com/openai/openai-go/v3 v3.102.0
 	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1
 )
 
