@@ -117,7 +117,8 @@ type HandlerOption func(*Handler)
 // NewHandler returns a Handler that verifies deliveries with v and passes
 // each event to the callback registered for its type with [On], or else to
 // fallback. With a nil fallback, events of other types, and unknown types,
-// are acknowledged and dropped.
+// are acknowledged and dropped; a Handler with neither a fallback, nor an
+// On, nor a queue ([WithQueue]) would drop them all, and is refused.
 //
 // By default a Handler reads bodies up to [DefaultMaxBodyBytes], gives each
 // callback [DefaultCallbackTimeout], and deduplicates with a [MemoryStore]
@@ -147,6 +148,10 @@ func NewHandler(v *Verifier, fallback func(ctx context.Context, e Event) error, 
 	}
 	for _, opt := range opts {
 		opt(h)
+	}
+	if fallback == nil && len(h.routes) == 0 && h.queue == nil {
+		panic("webhooks: NewHandler with no callback: without a fallback, an On or a queue, every delivery " +
+			"would be acknowledged and dropped; pass a fallback that returns nil to acknowledge them on purpose")
 	}
 	if !h.storeSet {
 		h.store = NewMemoryStore(0)

@@ -208,8 +208,9 @@ func (q errQueue) Enqueue(context.Context, webhooks.Delivery, []byte, webhooks.E
 	return false, q.err
 }
 
-// TestOutcomeErrOfMisbehavingParts: Outcome.Err matches exactly one
-// sentinel, the one documented for its result, whatever error a store, a
+// TestOutcomeErrOfMisbehavingParts: Outcome.Err and Outcome.StoreErr each
+// match exactly one sentinel, the one documented for the result, whatever
+// error a store, a
 // queue or a callback returns, including errors of this package that mean
 // something else where they come from (a store that says ErrLeaseLost or
 // ErrInProgress from Claim, a callback that parses a payload of its own).
@@ -219,25 +220,38 @@ func TestOutcomeErrOfMisbehavingParts(t *testing.T) {
 		return webhooks.WithIdempotencyStore(webhookstest.FaultyStore{IdempotencyStore: webhooks.NewMemoryStore(0),
 			ClaimFault: webhookstest.Fault{Err: err}})
 	}
+	faulty := func(f func(s *webhookstest.FaultyStore)) webhooks.HandlerOption {
+		s := webhookstest.FaultyStore{IdempotencyStore: webhooks.NewMemoryStore(0)}
+		f(&s)
+		return webhooks.WithIdempotencyStore(s)
+	}
 	ok := func(context.Context, webhooks.Event) error { return nil }
+	fails := func(context.Context, webhooks.Event) error { return errors.New("db down") }
 	tests := []struct {
-		name     string
-		callback func(context.Context, webhooks.Event) error
-		opts     []webhooks.HandlerOption
-		want     webhooks.Result
-		wantErr  error
+		name         string
+		callback     func(context.Context, webhooks.Event) error
+		opts         []webhooks.HandlerOption
+		want         webhooks.Result
+		wantErr      error
+		wantStoreErr error
 	}{
 		{"Claim says ErrLeaseLost", ok, []webhooks.HandlerOption{claimFails(webhooks.ErrLeaseLost)},
-			webhooks.ResultUnavailable, webhooks.ErrStoreUnavailable},
+			webhooks.ResultUnavailable, webhooks.ErrStoreUnavailable, nil},
 		{"Claim says ErrInProgress", ok, []webhooks.HandlerOption{claimFails(fmt.Errorf("busy: %w", webhooks.ErrInProgress))},
-			webhooks.ResultUnavailable, webhooks.ErrStoreUnavailable},
+			webhooks.ResultUnavailable, webhooks.ErrStoreUnavailable, nil},
 		{"the queue's error wraps ErrStoreUnavailable", ok,
 			[]webhooks.HandlerOption{webhooks.WithQueue(errQueue{fmt.Errorf("dedup table: %w", webhooks.ErrStoreUnavailable)})},
-			webhooks.ResultUnavailable, webhooks.ErrQueueUnavailable},
+			webhooks.ResultUnavailable, webhooks.ErrQueueUnavailable, nil},
 		{"the callback's error wraps ErrInvalidPayload", func(context.Context, webhooks.Event) error {
 			_, err := webhooks.ParseEvent([]byte(`{"id":"evt_1"}`)) // a stored event of its own, say
 			return err
-		}, nil, webhooks.ResultFailed, webhooks.ErrCallbackFailed},
+		}, nil, webhooks.ResultFailed, webhooks.ErrCallbackFailed, nil},
+		{"Done says ErrStoreFull", ok,
+			[]webhooks.HandlerOption{faulty(func(s *webhookstest.FaultyStore) { s.DoneFault.Err = webhooks.ErrStoreFull })},
+			webhooks.ResultProcessed, nil, webhooks.ErrStoreUnavailable},
+		{"Release says ErrLeaseLost, for a callback that failed: nothing ran twice", fails,
+			[]webhooks.HandlerOption{faulty(func(s *webhookstest.FaultyStore) { s.ReleaseFault.Err = webhooks.ErrLeaseLost })},
+			webhooks.ResultFailed, webhooks.ErrCallbackFailed, webhooks.ErrStoreUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,6 +259,7 @@ func TestOutcomeErrOfMisbehavingParts(t *testing.T) {
 			got := h.Receive(context.Background(), valid.body, valid.headers)
 			assert.Equal(t, tt.want, got.Result, "got %v, want %v", got.Result, tt.want)
 			assertOneSentinel(t, got.Err, tt.wantErr)
+			assertOneSentinel(t, got.StoreErr, tt.wantStoreErr)
 		})
 	}
 }
@@ -311,4 +326,30 @@ func TestCallbackThatSucceedsAsItsClaimLapsesIsRecorded(t *testing.T) {
 		}
 	}
 	assert.Zero(t, processedAgain, "got %d of %d deliveries answered 200 and then processed again, want none", processedAgain, tries)
+}
+
+// TestNewHandlerRefusesAHandlerWithNoCallback: a Handler with no fallback,
+// no On and no queue answers every authentic delivery 200 and drops it,
+// which no program means (a fallback that drops is one line); it should be
+// refused as the other misuses are, while a receive-only Handler with a
+// queue stays allowed.
+func TestNewHandlerRefusesAHandlerWithNoCallback(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      []webhooks.HandlerOption
+		wantPanic bool
+	}{
+		{"no fallback, no On, no queue", nil, true},
+		{"no fallback, no On, a queue: workers run elsewhere", []webhooks.HandlerOption{webhooks.WithQueue(errQueue{})}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newHandlerOrPanic(t, nil, tt.opts...)
+			if tt.wantPanic {
+				assert.Error(t, err, "got a Handler that acknowledges and drops every delivery, want it refused")
+			} else {
+				assert.NoError(t, err)
+			}
+		})
+	}
 }

@@ -231,7 +231,11 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 			t.Fatalf("got %v (%v), want processed", o.Result, o.Err)
 		}
 		time.Sleep(2 * lease) // the claim of the first has lapsed, if nothing renewed it
-		if o := r.send(); o.Result == webhooks.ResultProcessed {
+		o := r.send()
+		for end := time.Now().Add(time.Second); o.Result == webhooks.ResultUnavailable && time.Now().Before(end); {
+			o = r.send() // a store slow to answer on a busy machine: send it again
+		}
+		if o.Result == webhooks.ResultProcessed {
 			t.Errorf("a copy after the failed record: got %v, want it not processed again (duplicate, or in progress while the record is retried)", o.Result)
 		}
 		if n := r.completed.Load(); n != 1 {

@@ -61,7 +61,7 @@ func TestRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := function{webhooks.NewHandler(verifier, nil)}
+	f := function{webhooks.NewHandler(verifier, func(context.Context, webhooks.Event) error { return nil })}
 	body := webhookstest.Sample(webhooks.EventTypeBatchCompleted)
 	tests := []struct {
 		name string
