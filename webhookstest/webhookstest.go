@@ -71,7 +71,16 @@ func WithExtraSignatures(signatures ...string) Option {
 	return func(d *delivery) { d.extra = append(d.extra, signatures...) }
 }
 
-// WithTarget sets the request target of [NewRequest]; the default is "/".
+// DefaultTarget is the request target of [NewRequest] unless [WithTarget]
+// sets another: the path at which the package webhooks' documentation
+// mounts a [webhooks.Handler], so that a request reaches a handler served by
+// an [http.ServeMux] as the documentation shows. A Handler served without a
+// mux ignores the path.
+const DefaultTarget = "/webhooks/openai"
+
+// WithTarget sets the request target of [NewRequest], the path (and query)
+// at which the receiver under test serves its Handler; the default is
+// [DefaultTarget].
 func WithTarget(target string) Option { return func(d *delivery) { d.target = target } }
 
 // Headers returns the webhook-id, webhook-timestamp and webhook-signature
@@ -83,7 +92,7 @@ func Headers(secret string, body []byte, opts ...Option) http.Header {
 
 // newDelivery applies opts to the defaults.
 func newDelivery(opts []Option) delivery {
-	d := delivery{id: NewID(), timestamp: time.Now(), target: "/"}
+	d := delivery{id: NewID(), timestamp: time.Now(), target: DefaultTarget}
 	for _, opt := range opts {
 		opt(&d)
 	}
@@ -103,8 +112,8 @@ func (d delivery) headers(secret string, body []byte) http.Header {
 	return h
 }
 
-// NewRequest returns a signed POST request that delivers event, ready for
-// handler.ServeHTTP. event is the body itself as a []byte or
+// NewRequest returns a signed POST request of [DefaultTarget] (or the
+// target of [WithTarget]) that delivers event, ready for handler.ServeHTTP. event is the body itself as a []byte or
 // [json.RawMessage] (such as a [Sample]), or a value to marshal, such as a
 // struct literal of an event type. The request carries Content-Type
 // application/json and the headers of [Headers]. Like

@@ -205,3 +205,36 @@ func TestNewRequestServesAHandler(t *testing.T) {
 	handler.ServeHTTP(rec, webhookstest.NewRequest(webhookstest.NewSecret(), webhookstest.Sample(webhooks.EventTypeLiveTransportIncoming)))
 	assert.Equal(t, http.StatusBadRequest, rec.Code, "signed with another secret")
 }
+
+// TestNewRequestThroughAMux runs the README's "Testing your handler" pattern
+// as written: the receiver under test is a ServeMux that serves the Handler
+// at /webhooks/openai, as the README's service does.
+func TestNewRequestThroughAMux(t *testing.T) {
+	tests := []struct {
+		name       string
+		mountedAt  string
+		opts       []webhookstest.Option
+		wantStatus int
+	}{
+		{"the README's path, the default target", "/webhooks/openai", nil, http.StatusOK},
+		{"another path, WithTarget", "/hooks/openai", []webhookstest.Option{webhookstest.WithTarget("/hooks/openai")}, http.StatusOK},
+		{"another path, the default target", "/hooks/openai", nil, http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			secret := webhookstest.NewSecret()
+			newReceiver := func(secret string) http.Handler {
+				verifier, err := webhooks.NewVerifier(secret)
+				require.NoError(t, err)
+				mux := http.NewServeMux()
+				mux.Handle(tt.mountedAt, webhooks.NewHandler(verifier, nil))
+				return mux
+			}
+			handler := newReceiver(secret)
+
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, webhookstest.NewRequest(secret, webhookstest.Sample(webhooks.EventTypeBatchCompleted), tt.opts...))
+			assert.Equal(t, tt.wantStatus, rec.Code, "got %d, want %d", rec.Code, tt.wantStatus)
+		})
+	}
+}
