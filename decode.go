@@ -138,7 +138,7 @@ func payloadError(err error) error {
 		if errors.Is(syntactic.Err, jsontext.ErrDuplicateName) {
 			return fieldError(fieldPath(syntactic.JSONPointer), "given more than once")
 		}
-		return fieldError("", fmt.Sprintf("not valid JSON at offset %d: %v", syntactic.ByteOffset, syntactic.Err))
+		return fieldError("", fmt.Sprintf("the body is not JSON: %v, at byte offset %d", syntactic.Err, syntactic.ByteOffset))
 	}
 	var semantic *json.SemanticError
 	if errors.As(err, &semantic) {
