@@ -112,25 +112,34 @@ type listener struct {
 	out     *printer
 
 	mu   sync.Mutex
-	seen map[string]int // webhook-id: copies received, with --forward-to
+	seen map[string]*relays // by webhook-id, with --forward-to
 }
 
 // received is one delivery as the listener keeps it in the context it
 // passes the Handler: the callback fills in the event, and what the app
 // answered.
 type received struct {
-	body   []byte
-	header http.Header
-	event  webhooks.Event
-	status int // the app's, with --forward-to
+	request string // method and target, such as "POST /webhooks/openai"
+	relayed bool   // passed to Handler.Receive, to be forwarded to the app
+	body    []byte
+	header  http.Header
+	event   webhooks.Event
+	status  int // the app's, with --forward-to
 }
 
 type receivedKey struct{}
 
+// relays is what the listener relayed of one webhook-id: how many copies,
+// and whether the app answered one of them 2xx.
+type relays struct {
+	copies    int
+	processed bool
+}
+
 // newListener returns a listener that forwards to app, if not "", or
 // enqueues in queue, if not nil.
 func newListener(v *webhooks.Verifier, w io.Writer, asJSON bool, app string, queue webhooks.Queue) *listener {
-	l := &listener{app: app, client: &http.Client{Timeout: 30 * time.Second}, out: &printer{w: w, json: asJSON}, seen: map[string]int{}}
+	l := &listener{app: app, client: &http.Client{Timeout: 30 * time.Second}, out: &printer{w: w, json: asJSON}, seen: map[string]*relays{}}
 	opts := []webhooks.HandlerOption{webhooks.WithOutcomes(l.outcome)}
 	callback := l.accept
 	switch {
@@ -148,7 +157,7 @@ func newListener(v *webhooks.Verifier, w io.Writer, asJSON bool, app string, que
 // ServeHTTP reads the body and passes the delivery to the Handler; with an
 // app, it answers with the app's status.
 func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &received{header: r.Header}
+	rec := &received{request: r.Method + " " + r.URL.RequestURI(), header: r.Header}
 	ctx := context.WithValue(r.Context(), receivedKey{}, rec)
 	if l.app == "" {
 		l.handler.ServeHTTP(w, r.WithContext(ctx))
@@ -159,16 +168,25 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.handler.ServeHTTP(w, r.WithContext(ctx)) // says why, as it would without --forward-to
 		return
 	}
-	rec.body = body
+	rec.body, rec.relayed = body, true
 	o := l.handler.Receive(ctx, body, r.Header)
+	w.WriteHeader(l.answer(o, rec))
+}
+
+// answer returns the status the listener answers for the outcome o of the
+// delivery got: the Handler's, except for a delivery relayed to the app,
+// which is answered with the app's status, or 502 if the app could not be
+// reached.
+func (l *listener) answer(o webhooks.Outcome, got *received) int {
 	switch {
-	case rec.status != 0:
-		w.WriteHeader(rec.status)
-	case o.Result == webhooks.ResultFailed: // the app could not be reached
-		w.WriteHeader(http.StatusBadGateway)
-	default:
-		w.WriteHeader(o.Status)
+	case got == nil || !got.relayed:
+		return o.Status
+	case got.status != 0:
+		return got.status
+	case o.Result == webhooks.ResultFailed:
+		return http.StatusBadGateway
 	}
+	return o.Status
 }
 
 // accept is the callback without an app: it keeps the event, to print it.
@@ -215,39 +233,63 @@ func (l *listener) forward(ctx context.Context, e webhooks.Event) error {
 	return nil
 }
 
-// outcome prints the outcome of a delivery.
+// outcome prints the outcome of a delivery, with the status the listener
+// answered. With an app, "[copy N]" marks the N-th delivery of a
+// webhook-id, and when the app had answered an earlier one 2xx, the result
+// of a copy it answers 2xx again is "copy N", not processed: the app's own
+// deduplication should have recognized it.
 func (l *listener) outcome(ctx context.Context, o webhooks.Outcome) {
+	got, _ := ctx.Value(receivedKey{}).(*received)
 	rec := record{
-		Time: time.Now().UTC(), Result: o.Result.String(), Status: o.Status, WebhookID: o.DeliveryID,
+		Time: time.Now().UTC(), Result: o.Result.String(), Status: l.answer(o, got), WebhookID: o.DeliveryID,
 		Type: string(o.EventType), EventID: o.EventID, DurationMS: float64(o.Duration.Microseconds()) / 1000,
 	}
 	if o.Err != nil {
 		rec.Error = o.Err.Error()
 	}
-	text := fmt.Sprintf("%d %-11s", o.Status, o.Result)
-	if o.EventType != "" {
-		text += fmt.Sprintf(" %s %s webhook-id %s", o.EventType, o.EventID, o.DeliveryID)
-	} else if o.DeliveryID != "" {
-		text += fmt.Sprintf(" webhook-id %s", o.DeliveryID)
+	if got != nil && got.relayed && o.DeliveryID != "" {
+		l.mu.Lock()
+		seen := l.seen[o.DeliveryID]
+		if seen == nil {
+			seen = &relays{}
+			l.seen[o.DeliveryID] = seen
+		}
+		seen.copies++
+		again := seen.processed && o.Result == webhooks.ResultProcessed
+		seen.processed = seen.processed || o.Result == webhooks.ResultProcessed
+		if seen.copies > 1 {
+			rec.Copy = seen.copies
+		}
+		l.mu.Unlock()
+		rec.AppStatus = got.status
+		if again {
+			rec.Result = "copy"
+		}
 	}
-	got, _ := ctx.Value(receivedKey{}).(*received)
+	result := rec.Result
+	if rec.Result == "copy" {
+		result = fmt.Sprintf("copy %d", rec.Copy)
+	}
+	text := fmt.Sprintf("%d %-11s", rec.Status, result)
+	switch {
+	case o.EventType != "":
+		text += fmt.Sprintf(" %s %s webhook-id %s", o.EventType, o.EventID, o.DeliveryID)
+	case o.DeliveryID != "":
+		text += fmt.Sprintf(" webhook-id %s", o.DeliveryID)
+	case got != nil:
+		text += fmt.Sprintf(" %s, no webhook-id", got.request)
+	default:
+		text += " no webhook-id"
+	}
 	if got != nil && got.event != nil {
 		rec.Struct, rec.Data = eventData(got.event)
 		text += fmt.Sprintf(" (%s) data %s", rec.Struct, rec.Data)
 	}
-	if got != nil && l.app != "" && o.DeliveryID != "" {
-		l.mu.Lock()
-		l.seen[o.DeliveryID]++
-		copies := l.seen[o.DeliveryID]
-		l.mu.Unlock()
-		rec.AppStatus = got.status
-		if copies > 1 {
-			rec.Copy = copies
-			text += fmt.Sprintf(" [copy %d]", copies)
-		}
-		if got.status != 0 {
-			text += fmt.Sprintf(" → app %d", got.status)
-		}
+	if rec.Copy > 0 && rec.Result != "copy" {
+		text += fmt.Sprintf(" [copy %d]", rec.Copy)
+	}
+	if rec.AppStatus != 0 {
+		text += fmt.Sprintf(" → app %d", rec.AppStatus)
 	}
 	if o.Err != nil {
 		text += ": " + o.Err.Error()
@@ -265,14 +307,14 @@ type printer struct {
 // record is one printed line in --json mode.
 type record struct {
 	Time       time.Time       `json:"time"`
-	Result     string          `json:"result"` // an Outcome's Result: processed, duplicate, in progress, rejected, ...
-	Status     int             `json:"status"`
+	Result     string          `json:"result"` // an Outcome's Result: processed, duplicate, in progress, rejected, ...; or "copy"
+	Status     int             `json:"status"` // what the listener answered
 	WebhookID  string          `json:"webhook_id,omitempty"`
 	Type       string          `json:"type,omitempty"`
 	EventID    string          `json:"event_id,omitempty"`
 	Struct     string          `json:"struct,omitempty"` // the Go struct it decoded to
 	Data       json.RawMessage `json:"data,omitempty"`
-	Copy       int             `json:"copy,omitempty"`       // with --forward-to: the how-manieth copy of this webhook-id
+	Copy       int             `json:"copy,omitempty"`       // with --forward-to: the how-manieth copy of this webhook-id, from 2
 	AppStatus  int             `json:"app_status,omitempty"` // with --forward-to: what the app answered
 	DurationMS float64         `json:"duration_ms"`
 	Error      string          `json:"error,omitempty"`

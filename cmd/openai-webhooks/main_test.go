@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -154,18 +155,24 @@ func TestListenAndTrigger(t *testing.T) {
 			assert.Equal(t, 1, bad.code, "a rejected delivery fails trigger")
 			assert.Contains(t, bad.stdout, "400 Bad Request")
 
-			require.Eventually(t, func() bool { return strings.Count(stdout.String(), "\n") >= 3 }, 10*time.Second, 10*time.Millisecond)
+			get, err := http.Get(url + "?x=1")
+			require.NoError(t, err)
+			get.Body.Close()
+			assert.Equal(t, http.StatusMethodNotAllowed, get.StatusCode)
+
+			require.Eventually(t, func() bool { return strings.Count(stdout.String(), "\n") >= 4 }, 10*time.Second, 10*time.Millisecond)
 			require.Equal(t, 0, stop(), stderr.String())
 
 			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-			require.Len(t, lines, 3, "every delivery is printed, the copy too")
+			require.Len(t, lines, 4, "every delivery is printed, the copy too")
 			if !asJSON {
 				assert.Regexp(t, `200 processed\s+realtime\.call\.incoming evt_fixed_1 webhook-id wh_trigger_1 \(RealtimeCallIncomingWebhookEvent\) data \{"call_id":"rtc_479a275623b54bdb9b6fbae2f7cbd408"`, lines[0])
 				assert.Regexp(t, `200 duplicate\s+realtime\.call\.incoming evt_fixed_1 webhook-id wh_trigger_1$`, lines[1])
 				assert.Regexp(t, `400 rejected\s+webhook-id wh_trigger_2: webhooks: no matching signature`, lines[2])
+				assert.Regexp(t, `405 rejected\s+GET /webhooks/openai\?x=1, no webhook-id: webhooks: method not allowed`, lines[3], "a request without a webhook-id says which it was")
 				return
 			}
-			var recs [3]struct {
+			var recs [4]struct {
 				Result    string          `json:"result"`
 				Status    int             `json:"status"`
 				WebhookID string          `json:"webhook_id"`
@@ -187,6 +194,8 @@ func TestListenAndTrigger(t *testing.T) {
 			assert.Equal(t, "rejected", recs[2].Result)
 			assert.Equal(t, 400, recs[2].Status)
 			assert.Contains(t, recs[2].Error, webhooks.ErrInvalidSignature.Error())
+			assert.Equal(t, 405, recs[3].Status)
+			assert.Empty(t, recs[3].WebhookID)
 		})
 	}
 }
@@ -244,11 +253,75 @@ func TestListenForwardTo(t *testing.T) {
 			assert.Equal(t, headers.Get(name), g.header.Get(name), "header %s", name)
 		}
 	}
-	out := stdout.String()
-	assert.Regexp(t, `200 processed\s+batch\.completed evt_fwd_1 webhook-id wh_fwd_1 \(BatchCompletedWebhookEvent\) data \{"id":"batch_1"\} → app 200`, out)
-	assert.Regexp(t, `200 processed .* \[copy 2\] → app 200`, out)
-	assert.Regexp(t, `500 failed .* \[copy 3\] → app 500: webhooks: callback failed`, out)
-	assert.Regexp(t, `400 rejected\s+webhook-id wh_`, out)
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	require.Len(t, lines, 4, "%s", stdout.String())
+	assert.Regexp(t, `200 processed\s+batch\.completed evt_fwd_1 webhook-id wh_fwd_1 \(BatchCompletedWebhookEvent\) data \{"id":"batch_1"\} → app 200$`, lines[0])
+	assert.Regexp(t, `200 copy 2\s+batch\.completed evt_fwd_1 webhook-id wh_fwd_1 .* → app 200$`, lines[1], "a copy the app answered 2xx again is not processed")
+	assert.Regexp(t, `500 failed .* \[copy 3\] → app 500: webhooks: callback failed`, lines[2])
+	assert.Regexp(t, `400 rejected\s+webhook-id wh_`, lines[3])
+}
+
+// TestListenForwardToAppDown: while the app cannot be reached, listen
+// answers 502 and prints the 502 it answered; once the app is back, the
+// retry is processed, the second delivery of its webhook-id but the first
+// the app answered 2xx, and a copy after it is a copy.
+func TestListenForwardToAppDown(t *testing.T) {
+	for _, asJSON := range []bool{false, true} {
+		t.Run(map[bool]string{false: "text", true: "json"}[asJSON], func(t *testing.T) {
+			secret := webhookstest.NewSecret()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			addr := ln.Addr().String()
+			require.NoError(t, ln.Close()) // the app is down: nothing listens on its port
+			args := []string{"--forward-to", "http://" + addr + "/hooks"}
+			if asJSON {
+				args = append(args, "--json")
+			}
+			url, stdout, _, stop := startListen(t, secret, args...)
+
+			body := webhookstest.Sample(webhooks.EventTypeBatchCompleted)
+			headers := webhookstest.Headers(secret, body, webhookstest.WithID("wh_down_1"))
+			assert.Equal(t, http.StatusBadGateway, postStatus(t, url, body, headers), "the app is down")
+			ln, err = net.Listen("tcp", addr) // the app is up again
+			require.NoError(t, err)
+			app := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), ReadHeaderTimeout: 5 * time.Second}
+			go func() { _ = app.Serve(ln) }()
+			defer app.Close()
+			assert.Equal(t, http.StatusOK, postStatus(t, url, body, headers), "the retry, once the app is up")
+			assert.Equal(t, http.StatusOK, postStatus(t, url, body, headers), "a copy")
+			require.Equal(t, 0, stop())
+
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			require.Len(t, lines, 3, "%s", stdout.String())
+			if !asJSON {
+				assert.Regexp(t, `^\S+ 502 failed\s+batch\.completed \S+ webhook-id wh_down_1 .*: webhooks: callback failed: .*forwarding to`, lines[0])
+				assert.Regexp(t, `^\S+ 200 processed\s+batch\.completed .* \[copy 2\] → app 200$`, lines[1])
+				assert.Regexp(t, `^\S+ 200 copy 3\s+batch\.completed .* → app 200$`, lines[2])
+				return
+			}
+			want := []struct {
+				result       string
+				status, copy int
+				appStatus    int
+			}{{"failed", 502, 0, 0}, {"processed", 200, 2, 200}, {"copy", 200, 3, 200}}
+			for i, w := range want {
+				var got record
+				require.NoError(t, json.Unmarshal([]byte(lines[i]), &got), lines[i])
+				assert.Equal(t, w.result, got.Result, lines[i])
+				assert.Equal(t, w.status, got.Status, "what listen answered: %s", lines[i])
+				assert.Equal(t, w.copy, got.Copy, lines[i])
+				assert.Equal(t, w.appStatus, got.AppStatus, lines[i])
+			}
+		})
+	}
+}
+
+// postStatus sends a delivery and returns the status of the answer.
+func postStatus(t *testing.T, url string, body []byte, headers http.Header) int {
+	t.Helper()
+	status, err := post(context.Background(), url, body, headers)
+	require.NoError(t, err)
+	return status
 }
 
 func TestTriggerBodies(t *testing.T) {
