@@ -33,6 +33,8 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/term"
+
 	"github.com/go-openai-webhooks/webhooks"
 )
 
@@ -41,11 +43,18 @@ func main() {
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], &env{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
-		stdinIsTerminal: func() bool {
-			info, err := os.Stdin.Stat()
-			return err == nil && info.Mode()&os.ModeCharDevice != 0
-		},
+		stdinIsTerminal: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		self:            self(),
 	}))
+}
+
+// self returns how to run this tool again from the working directory: see
+// selfCommand.
+func self() string {
+	executable, _ := os.Executable()
+	cwd, _ := os.Getwd()
+	info, _ := debug.ReadBuildInfo()
+	return selfCommand(os.Args[0], executable, cwd, info)
 }
 
 // env is what a command reads and writes, so that tests can run commands
@@ -55,6 +64,10 @@ type env struct {
 	stdout, stderr  io.Writer
 	getenv          func(string) string
 	stdinIsTerminal func() bool
+	// self is how the commands the tool prints run it, such as
+	// "openai-webhooks" or "go run ./cmd/openai-webhooks"; "" means
+	// defaultSelf.
+	self string
 }
 
 // A command is one subcommand of the tool.
@@ -78,12 +91,14 @@ var commands = []command{
 	{"retry", "<job>", "try a discarded webhook job of a queue again", retryFlags},
 }
 
-// usageError is an error in the command line: exit status 2.
-type usageError struct{ msg string }
+// usageError is an error in the command line: exit status 2. Its message
+// is one line; more, if not "", is printed after it, in lines of its own,
+// instead of the pointer to the command's --help.
+type usageError struct{ msg, more string }
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
 // run runs the command line args and returns the exit status.
 func run(ctx context.Context, args []string, e *env) int {
@@ -158,6 +173,9 @@ func (c command) run(ctx context.Context, args []string, e *env) int {
 	case errors.Is(err, flag.ErrHelp):
 		c.printUsage(e.stdout, fs)
 		return 0
+	case errors.As(err, &usage) && usage.more != "":
+		fmt.Fprintf(e.stderr, "openai-webhooks %s: %v\n%s", c.name, err, usage.more)
+		return 2
 	case errors.As(err, &usage) || isFlagError(err) || errors.Is(err, webhooks.ErrInvalidSecret):
 		fmt.Fprintf(e.stderr, "openai-webhooks %s: %v; run 'openai-webhooks %s --help'\n", c.name, err, c.name)
 		return 2
@@ -217,9 +235,16 @@ configuration error (a malformed secret or URL included).
 }
 
 func (c command) printUsage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: openai-webhooks %s [flags] %s\n\n%s.\n", c.name, c.args, strings.ToUpper(c.summary[:1])+c.summary[1:])
 	hasFlags := false
 	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	synopsis := []string{"openai-webhooks", c.name}
+	if hasFlags {
+		synopsis = append(synopsis, "[flags]")
+	}
+	if c.args != "" {
+		synopsis = append(synopsis, c.args)
+	}
+	fmt.Fprintf(w, "Usage: %s\n\n%s.\n", strings.Join(synopsis, " "), strings.ToUpper(c.summary[:1])+c.summary[1:])
 	if hasFlags {
 		fmt.Fprintln(w, "\nFlags:")
 		fs.SetOutput(w)

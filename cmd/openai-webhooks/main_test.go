@@ -77,14 +77,14 @@ func TestDemo(t *testing.T) {
 	r := runTool(t, "", "", "demo")
 	require.Equal(t, 0, r.code, "stderr: %s\nstdout: %s", r.stderr, r.stdout)
 	for _, typ := range webhooks.EventTypes() {
-		assert.Regexp(t, `(?m)^sample\s+`+regexp.QuoteMeta(string(typ))+`\s+\S+WebhookEvent\s+200\s+ok$`, r.stdout)
+		assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(string(typ))+`\s+\S+WebhookEvent\s+200 ok$`, r.stdout)
 	}
 	for _, row := range []string{
-		`(?m)^tampered body\s+response\.completed\s+refused: no matching signature\s+400\s+ok$`,
-		`(?m)^wrong secret\s+.*\s+400\s+ok$`,
-		`(?m)^stale \(10 min\)\s+batch\.failed\s+refused: timestamp too old\s+400\s+ok$`,
-		`(?m)^duplicate\s+\S+\s+\(a copy: not processed again\)\s+200\s+ok$`,
-		`(?m)^unknown type\s+video\.generation\.completed\s+UnknownEvent\s+200\s+ok$`,
+		`(?m)^tampered body\s+refused: no matching signature\s+400 ok$`,
+		`(?m)^signed with another secret\s+refused: no matching signature\s+400 ok$`,
+		`(?m)^signed 10 minutes ago\s+refused: timestamp too old\s+400 ok$`,
+		`(?m)^a copy of response\.completed\s+not processed again\s+200 ok$`,
+		`(?m)^type video\.generation\.completed\s+decoded as UnknownEvent\s+200 ok$`,
 	} {
 		assert.Regexp(t, row, r.stdout)
 	}
@@ -96,11 +96,91 @@ func TestDemo(t *testing.T) {
 	assert.Regexp(t, `(?m)^a copy of the first\s+batch\.completed\s+200\s+\S+s$`, r.stdout)
 	assert.Contains(t, r.stdout, "All 3 answered before their work was done; each processed once.")
 	assert.Contains(t, r.stdout, "Next, with a receiver of your own:")
-	assert.Contains(t, r.stdout, "openai-webhooks listen --forward-to")
+	assert.Contains(t, r.stdout, "\n  openai-webhooks listen --forward-to")
 	assert.NotContains(t, r.stdout, "FAIL")
 	assert.NotContains(t, r.stdout, "whsec_", "the demo must not print its secret")
 	for i, line := range strings.Split(r.stdout, "\n") {
-		assert.LessOrEqual(t, utf8.RuneCountInString(line), 100, "line %d is wider than 100 columns: %q", i, line)
+		assert.LessOrEqual(t, utf8.RuneCountInString(line), demoWidth, "line %d is wider than %d columns: %q", i, demoWidth, line)
+	}
+}
+
+// TestDemoNext: the commands the demo suggests run the tool as the user
+// did, and fit 80 columns, wrapped at a flag if need be.
+func TestDemoNext(t *testing.T) {
+	tests := []struct {
+		name string
+		self string
+	}{
+		{"installed", "openai-webhooks"},
+		{"go run from the checkout", "go run ./cmd/openai-webhooks"},
+		{"go run from the tool's directory", "go run ."},
+		{"go run of a version", "go run github.com/go-openai-webhooks/webhooks/cmd/openai-webhooks@v0.1.0"},
+		{"a path with a space", shellQuote("/home/me/my tools/openai-webhooks")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			printNext(&out, tt.self)
+			for i, line := range strings.Split(out.String(), "\n") {
+				assert.LessOrEqual(t, utf8.RuneCountInString(line), demoWidth, "line %d is wider than %d columns: %q", i, demoWidth, line)
+			}
+			commands := nextCommands(out.String())
+			require.Len(t, commands, 5, "%s", out.String())
+			assert.Equal(t, "export "+webhooks.SecretEnv+"=$("+tt.self+" secret)", commands[0])
+			for _, c := range commands[1:] {
+				assert.True(t, strings.HasPrefix(c, tt.self+" "), "got %q, want it to start with %q", c, tt.self)
+			}
+			assert.Equal(t, tt.self+" listen --forward-to http://127.0.0.1:3000/webhooks", commands[1])
+			assert.Equal(t, tt.self+" trigger response.completed --url http://127.0.0.1:8080/", commands[2])
+		})
+	}
+}
+
+// nextCommands returns the commands of the demo's "Next" steps, with their
+// backslash-newlines joined.
+func nextCommands(out string) []string {
+	_, next, _ := strings.Cut(out, "Next, with a receiver of your own:")
+	var commands []string
+	continued := false
+	for _, line := range strings.Split(next, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		more := strings.HasSuffix(line, " \\")
+		line = strings.TrimSuffix(line, " \\")
+		if continued {
+			commands[len(commands)-1] += " " + line
+		} else {
+			commands = append(commands, line)
+		}
+		continued = more
+	}
+	return commands
+}
+
+// TestPrintTableNarrows: a table that would be wider than the demo's 80
+// columns, as the catalogue's types grow, drops WebhookEvent from the names
+// of the structs.
+func TestPrintTableNarrows(t *testing.T) {
+	tests := []struct {
+		name      string
+		rows      [][]string
+		wantShort bool
+	}{
+		{"narrow enough", [][]string{{"TYPE", "DECODED AS", "ANSWER"}, {"batch.completed", "BatchCompletedWebhookEvent", "200 ok"}}, false},
+		{"too wide", [][]string{{"TYPE", "DECODED AS", "ANSWER"},
+			{"agent.session.action_required_again", "AgentSessionActionRequiredAgainWebhookEvent", "200 ok"},
+			{"batch.completed", "BatchCompletedWebhookEvent", "200 ok"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			require.NoError(t, printTable(&out, tt.rows))
+			assert.LessOrEqual(t, widest(out.String()), demoWidth, "%s", out.String())
+			assert.Equal(t, tt.wantShort, strings.Contains(out.String(), "BatchCompleted…"), "%s", out.String())
+			assert.Equal(t, !tt.wantShort, strings.Contains(out.String(), "BatchCompletedWebhookEvent"), "%s", out.String())
+		})
 	}
 }
 
@@ -445,6 +525,7 @@ func TestSignThenVerify(t *testing.T) {
 		{"another secret", webhookstest.NewSecret(), body, verifyArgs, 1, "invalid delivery: webhooks: no matching signature"},
 		{"a missing header", secret, body, verifyArgs[:5], 1, "invalid delivery: webhooks: missing header: webhook-signature"},
 		{"a secret flag", "", body, append(verifyArgs, "--secret", secret), 0, "valid: fine_tuning.job.failed"},
+		{"a body that is not JSON", secret, "no", signedArgs(t, secret, "no"), 1, "invalid delivery: webhooks: invalid payload: the body is not JSON: invalid character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -459,6 +540,59 @@ func TestSignThenVerify(t *testing.T) {
 			r := runTool(t, secret, body, append([]string{"sign"}, args...)...)
 			require.Equal(t, 0, r.code, r.stderr)
 			assert.Regexp(t, `^curl -sS -X POST 'http://127\.0\.0\.1:9/hook' -H 'Content-Type: application/json' -H 'webhook-id: wh_[0-9a-f]{32}' -H 'webhook-timestamp: \d+' -H 'webhook-signature: v1,[A-Za-z0-9+/=]+' --data-binary '\{`, r.stdout)
+		})
+	}
+}
+
+// signedArgs returns the arguments of verify that check a delivery of body
+// signed by sign.
+func signedArgs(t *testing.T, secret, body string) []string {
+	t.Helper()
+	signed := runTool(t, secret, body, "sign")
+	require.Equal(t, 0, signed.code, signed.stderr)
+	args := []string{"verify"}
+	for _, l := range strings.Split(strings.TrimSpace(signed.stdout), "\n") {
+		args = append(args, "--header", l)
+	}
+	return args
+}
+
+// TestTriggerSuggestsTypes: a misspelled event type is answered with the
+// nearest known ones, one a line, and where to find them all.
+func TestTriggerSuggestsTypes(t *testing.T) {
+	tests := []struct {
+		name  string
+		typ   string
+		want  []webhooks.EventType // the suggestions, nearest first
+		first webhooks.EventType   // or, when there are more, the first
+	}{
+		{name: "a letter missing", typ: "batch.complete", first: webhooks.EventTypeBatchCompleted},
+		{name: "another case", typ: "Response.Completed", first: webhooks.EventTypeResponseCompleted},
+		{name: "a dash for an underscore", typ: "fine-tuning.job.failed", first: webhooks.EventTypeFineTuningJobFailed},
+		{name: "the end of two", typ: "call.incoming", want: []webhooks.EventType{"live.call.incoming", webhooks.EventTypeRealtimeCallIncoming}},
+		{name: "a word of several", typ: "completed", want: []webhooks.EventType{webhooks.EventTypeBatchCompleted, webhooks.EventTypeResponseCompleted}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runTool(t, webhookstest.NewSecret(), "", "trigger", tt.typ, "--url", "http://127.0.0.1:9/")
+			assert.Equal(t, 2, r.code)
+			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+			require.GreaterOrEqual(t, len(lines), 3, "%s", r.stderr)
+			assert.Equal(t, fmt.Sprintf("openai-webhooks trigger: unknown event type %q; did you mean:", tt.typ), lines[0])
+			assert.Equal(t, fmt.Sprintf("run 'openai-webhooks trigger --help' for all %d event types", len(webhooks.EventTypes())), lines[len(lines)-1])
+			var got []webhooks.EventType
+			for _, l := range lines[1 : len(lines)-1] {
+				typ, ok := strings.CutPrefix(l, "  ")
+				require.True(t, ok, "got %q, want one type a line", l)
+				assert.True(t, webhooks.EventType(typ).Known(), "%q is not a type", typ)
+				got = append(got, webhooks.EventType(typ))
+			}
+			assert.LessOrEqual(t, len(got), 5)
+			if tt.want != nil {
+				assert.ElementsMatch(t, tt.want, got)
+			} else {
+				assert.Equal(t, tt.first, got[0], "got %v, want %s first", got, tt.first)
+			}
 		})
 	}
 }
@@ -488,7 +622,9 @@ func TestUsageErrors(t *testing.T) {
 		{"sign: url without a scheme", secret, []string{"sign", "--url", "example.com"}, "want an http:// or https:// URL"},
 		{"help: unknown command", secret, []string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{"trigger: no type", secret, []string{"trigger", "--url", "http://127.0.0.1:9/"}, "want one event type"},
-		{"trigger: unknown type", secret, []string{"trigger", "video.completed", "--url", "http://127.0.0.1:9/"}, `unknown event type "video.completed"`},
+		{"trigger: unknown type, none near", secret, []string{"trigger", "video.completed", "--url", "http://127.0.0.1:9/"}, `unknown event type "video.completed"; run 'openai-webhooks trigger --help'`},
+		{"sign: empty stdin", secret, []string{"sign"}, "stdin was empty"},
+		{"verify: empty stdin", secret, []string{"verify", "--header", "webhook-id: wh_1"}, "stdin was empty"},
 		{"trigger: no url", secret, []string{"trigger", "batch.failed"}, "--url is required"},
 		{"sign: bad timestamp", secret, []string{"sign", "--timestamp", "yesterday"}, `invalid value "yesterday" for flag -timestamp`},
 		{"verify: bad header flag", secret, []string{"verify", "--header", "no colon"}, "want 'Name: value'"},
@@ -516,12 +652,15 @@ func TestHelp(t *testing.T) {
 		assert.Contains(t, r.stdout, "  "+c.name+" ")
 		sub := runTool(t, "", "", c.name, "--help")
 		assert.Equal(t, 0, sub.code, c.name)
-		assert.Contains(t, sub.stdout, "Usage: openai-webhooks "+c.name)
+		usage, _, _ := strings.Cut(sub.stdout, "\n")
+		assert.Regexp(t, `^Usage: openai-webhooks `+c.name+`( \[flags\])?( \S.*)?$`, usage)
+		assert.Equal(t, strings.Contains(sub.stdout, "\nFlags:\n"), strings.Contains(usage, "[flags]"), "%s: [flags] only for a command with flags: %q", c.name, usage)
 		assert.Empty(t, sub.stderr)
 		viaHelp := runTool(t, "", "", "help", c.name)
 		assert.Equal(t, 0, viaHelp.code, c.name)
 		assert.Equal(t, sub.stdout, viaHelp.stdout, "help %s and %s --help agree", c.name, c.name)
 	}
+	assert.Equal(t, "Usage: openai-webhooks secret\n", runTool(t, "", "", "secret", "--help").stdout[:len("Usage: openai-webhooks secret\n")])
 	trigger := runTool(t, "", "", "help", "trigger").stdout
 	for _, typ := range webhooks.EventTypes() {
 		assert.Contains(t, trigger, "\n  "+string(typ)+"\n", "help trigger lists every event type")
@@ -542,32 +681,85 @@ func TestReadsStdinOnlyWhenPiped(t *testing.T) {
 	}
 }
 
-// TestBinary builds the tool and checks its exit statuses as a process.
+// TestBinary builds the tool and checks its exit statuses as a process, and
+// that the commands its demo suggests run, from where it was run, whether
+// it was built or run with go run.
 func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "openai-webhooks")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	dir := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "openai-webhooks"), ".")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
 
-	demo := exec.Command(bin, "demo")
-	out, err = demo.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	assert.Contains(t, string(out), fmt.Sprintf("All %d deliveries answered as they should be.", len(webhooks.EventTypes())+5))
+	demos := []struct {
+		name string
+		dir  string
+		args []string
+		self string // how the suggested commands run the tool
+	}{
+		{"built, run by its path", dir, []string{"./openai-webhooks"}, "./openai-webhooks"},
+		{"go run from the checkout's root", root, []string{"go", "run", "./cmd/openai-webhooks"}, "go run ./cmd/openai-webhooks"},
+	}
+	for _, tt := range demos {
+		t.Run("demo, "+tt.name, func(t *testing.T) {
+			demo := exec.Command(tt.args[0], append(tt.args[1:], "demo")...)
+			demo.Dir = tt.dir
+			out, err := demo.CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			assert.Contains(t, string(out), fmt.Sprintf("All %d deliveries answered as they should be.", len(webhooks.EventTypes())+5))
+			commands := nextCommands(string(out))
+			require.NotEmpty(t, commands, "%s", out)
+			for _, c := range commands {
+				sh := exec.Command("sh", "-c", c+" --help")
+				if setSecret, ok := strings.CutPrefix(c, "export "); ok {
+					sh = exec.Command("sh", "-c", c+` && printf %s "$`+strings.Split(setSecret, "=")[0]+`"`)
+				} else {
+					require.True(t, strings.HasPrefix(c, tt.self+" "), "got %q, want it to start with %q", c, tt.self)
+					if sub := strings.Fields(strings.TrimPrefix(c, tt.self+" "))[0]; sub != "help" {
+						sh = exec.Command("sh", "-c", tt.self+" "+sub+" --help") // listen and trigger, without waiting
+					}
+				}
+				sh.Dir = tt.dir
+				out, err := sh.CombinedOutput()
+				require.NoError(t, err, "%s: %s", sh.Args, out)
+				assert.Regexp(t, `^(whsec_\S+|Usage: openai-webhooks \S+)`, string(out), "%s", sh.Args)
+			}
+		})
+	}
 
-	for args, want := range map[string]int{"sign --nope": 2, "": 2, "help": 0, "--version": 0, "trigger batch.failed --url nope": 2} {
-		cmd := exec.Command(bin, strings.Fields(args)...)
-		cmd.Env = append(os.Environ(), webhooks.SecretEnv+"="+webhookstest.NewSecret())
-		err := cmd.Run()
-		code := 0
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else {
-			require.NoError(t, err)
-		}
-		assert.Equal(t, want, code, "openai-webhooks %s", args)
+	tests := []struct {
+		name       string
+		args       string
+		wantCode   int
+		wantStderr string
+	}{
+		{"an unknown flag", "sign --nope", 2, "flag provided but not defined"},
+		{"no command", "", 2, "no command"},
+		{"help", "help", 0, ""},
+		{"the version", "--version", 0, ""},
+		{"a URL without a scheme", "trigger batch.failed --url nope", 2, "want an http:// or https:// URL"},
+		{"sign < /dev/null", "sign", 2, "stdin was empty"}, // exec.Cmd's stdin is the null device
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(filepath.Join(dir, "openai-webhooks"), strings.Fields(tt.args)...)
+			cmd.Env = append(os.Environ(), webhooks.SecretEnv+"="+webhookstest.NewSecret())
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			code := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			} else {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tt.wantCode, code, "openai-webhooks %s: %s", tt.args, stderr.String())
+			assert.Contains(t, stderr.String(), tt.wantStderr)
+		})
 	}
 }

@@ -78,7 +78,8 @@ func signedHeaders(secret string, body []byte, opts ...webhookstest.Option) (htt
 }
 
 // readStdin reads the body on stdin, and refuses to wait for one typed on
-// a terminal, where a command that reads stdin seems to hang.
+// a terminal, where a command that reads stdin seems to hang, and an empty
+// one (< /dev/null, an empty file), which no delivery has.
 func readStdin(e *env, name string) ([]byte, error) {
 	if e.stdinIsTerminal != nil && e.stdinIsTerminal() {
 		return nil, usagef("%s reads the body on stdin; pipe or redirect it: openai-webhooks %s ... < body.json", name, name)
@@ -86,6 +87,9 @@ func readStdin(e *env, name string) ([]byte, error) {
 	body, err := io.ReadAll(e.stdin)
 	if err != nil {
 		return nil, fmt.Errorf("reading the body from stdin: %w", err)
+	}
+	if len(body) == 0 {
+		return nil, usagef("stdin was empty: %s reads the body of a delivery there, as in openai-webhooks %s ... < body.json", name, name)
 	}
 	return body, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,11 +89,11 @@ func triggerBody(args []string, body, data, eventID string) ([]byte, error) {
 		return jsonArg("--body", body)
 	}
 	if len(args) != 1 {
-		return nil, usagef("want one event type, one of: %s", typeList())
+		return nil, usagef("want one event type, such as %s", webhooks.EventTypeBatchCompleted)
 	}
 	t := webhooks.EventType(args[0])
 	if !t.Known() {
-		return nil, usagef("unknown event type %q; want one of: %s", t, typeList())
+		return nil, unknownType(args[0])
 	}
 	sample, err := webhooks.ParseEvent(webhookstest.Sample(t))
 	if err != nil {
@@ -144,11 +146,63 @@ func jsonArg(flagName, value string) ([]byte, error) {
 	return b, nil
 }
 
-// typeList lists the known event types for messages.
-func typeList() string {
-	var names []string
-	for _, t := range webhooks.EventTypes() {
-		names = append(names, string(t))
+// unknownType is the usage error for an unknown event type name: it
+// suggests the nearest known names, one a line.
+func unknownType(name string) error {
+	near := nearestTypes(name, 5)
+	if len(near) == 0 {
+		return usagef("unknown event type %q", name) // and trigger --help lists them
 	}
-	return strings.Join(names, ", ")
+	var more strings.Builder
+	for _, t := range near {
+		fmt.Fprintf(&more, "  %s\n", t)
+	}
+	fmt.Fprintf(&more, "run 'openai-webhooks trigger --help' for all %d event types\n", len(webhooks.EventTypes()))
+	return usageError{msg: fmt.Sprintf("unknown event type %q; did you mean:", name), more: more.String()}
+}
+
+// nearestTypes returns up to n known event types near name, nearest first:
+// those few edits away from it (a letter wrong, missing or more, in any
+// case), and those that contain it, such as the types of "completed" or
+// "response".
+func nearestTypes(name string, n int) []webhooks.EventType {
+	type candidate struct {
+		t        webhooks.EventType
+		distance int
+	}
+	name = strings.ToLower(name)
+	var near []candidate
+	for _, t := range webhooks.EventTypes() {
+		d := editDistance(name, string(t))
+		if d <= max(2, len(name)/4) || (len(name) >= 4 && strings.Contains(string(t), name)) {
+			near = append(near, candidate{t, d})
+		}
+	}
+	slices.SortStableFunc(near, func(a, b candidate) int { return cmp.Compare(a.distance, b.distance) })
+	var types []webhooks.EventType
+	for _, c := range near[:min(n, len(near))] {
+		types = append(types, c.t)
+	}
+	return types
+}
+
+// editDistance returns the Levenshtein distance between a and b: how many
+// bytes to insert, delete or replace to turn a into b.
+func editDistance(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			replace := prev[j-1]
+			if a[i-1] != b[j-1] {
+				replace++
+			}
+			cur[j] = min(replace, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
