@@ -8,6 +8,9 @@
 // the function URL. A warm instance processes each webhook-id once; for
 // "once" across instances, give the Handler a shared store, such as the
 // redisstore module's.
+//
+// README.md beside this file says how to build, package and deploy it, and
+// how to try it locally.
 package main
 
 import (
