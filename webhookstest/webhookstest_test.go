@@ -227,7 +227,7 @@ func TestNewRequestThroughAMux(t *testing.T) {
 				verifier, err := webhooks.NewVerifier(secret)
 				require.NoError(t, err)
 				mux := http.NewServeMux()
-				mux.Handle(tt.mountedAt, webhooks.NewHandler(verifier, nil))
+				mux.Handle(tt.mountedAt, webhooks.NewHandler(verifier, func(context.Context, webhooks.Event) error { return nil }))
 				return mux
 			}
 			handler := newReceiver(secret)
