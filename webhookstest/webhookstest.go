@@ -52,6 +52,7 @@ type delivery struct {
 	timestamp time.Time
 	extra     []string
 	target    string
+	raw       bool // the secret is raw key bytes
 }
 
 // WithID sets the webhook-id. The default is a fresh [NewID], so that two
@@ -70,6 +71,10 @@ func WithTimestamp(t time.Time) Option { return func(d *delivery) { d.timestamp 
 func WithExtraSignatures(signatures ...string) Option {
 	return func(d *delivery) { d.extra = append(d.extra, signatures...) }
 }
+
+// WithRawSecret signs with a secret that does not start with "whsec_" as
+// raw key bytes, as [webhooks.WithRawSecret] makes a Verifier read it.
+func WithRawSecret() Option { return func(d *delivery) { d.raw = true } }
 
 // DefaultTarget is the request target of [NewRequest] unless [WithTarget]
 // sets another: the path at which the package webhooks' documentation
@@ -101,7 +106,11 @@ func newDelivery(opts []Option) delivery {
 
 // headers signs body as d says.
 func (d delivery) headers(secret string, body []byte) http.Header {
-	sig, err := webhooks.Sign(secret, d.id, d.timestamp, body)
+	var opts []webhooks.Option
+	if d.raw {
+		opts = append(opts, webhooks.WithRawSecret())
+	}
+	sig, err := webhooks.Sign(secret, d.id, d.timestamp, body, opts...)
 	if err != nil {
 		panic(fmt.Sprintf("webhookstest: signing: %v", err))
 	}

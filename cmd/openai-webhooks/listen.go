@@ -46,11 +46,7 @@ func listenFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 				return err
 			}
 		}
-		s, err := secret.get()
-		if err != nil {
-			return err
-		}
-		verifier, err := webhooks.NewVerifier(s)
+		verifier, err := secret.verifier()
 		if err != nil {
 			return err
 		}

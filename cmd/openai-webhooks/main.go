@@ -25,7 +25,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/go-openai-webhooks/webhooks/webhookstest"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -259,15 +261,17 @@ func (c command) printUsage(w io.Writer, fs *flag.FlagSet) {
 }
 
 // secretFlag defines --secret, whose default is read from the environment
-// when the command runs.
+// when the command runs, and --raw-secret.
 type secretFlag struct {
 	value string
+	raw   bool
 	e     *env
 }
 
 func addSecretFlag(fs *flag.FlagSet, e *env) *secretFlag {
 	s := &secretFlag{e: e}
 	fs.StringVar(&s.value, "secret", "", "signing secret (default $"+webhooks.SecretEnv+"); prefer the environment, flags show in process lists")
+	fs.BoolVar(&s.raw, "raw-secret", false, "take a secret without the whsec_ prefix as raw key bytes, as openai-go does")
 	return s
 }
 
@@ -280,6 +284,44 @@ func (s *secretFlag) get() (string, error) {
 		return v, nil
 	}
 	return "", usagef("no secret: pass --secret or set %s", webhooks.SecretEnv)
+}
+
+// verifier returns a Verifier for the secret, read as the flags say.
+func (s *secretFlag) verifier(opts ...webhooks.Option) (*webhooks.Verifier, error) {
+	secret, err := s.get()
+	if err != nil {
+		return nil, err
+	}
+	if s.raw {
+		opts = append(opts, webhooks.WithRawSecret())
+	}
+	v, err := webhooks.NewVerifier(secret, opts...)
+	if err != nil {
+		return nil, s.explain(secret, err)
+	}
+	return v, nil
+}
+
+// headers returns the signed headers of a delivery of body, with the
+// secret read as the flags say.
+func (s *secretFlag) headers(body []byte, opts ...webhookstest.Option) (http.Header, error) {
+	if _, err := s.verifier(); err != nil { // so that a malformed secret is an error, not webhookstest's panic
+		return nil, err
+	}
+	secret, _ := s.get()
+	if s.raw {
+		opts = append(opts, webhookstest.WithRawSecret())
+	}
+	return webhookstest.Headers(secret, body, opts...), nil
+}
+
+// explain adds the tool's way to say "raw key bytes" to the error of a
+// secret without the whsec_ prefix.
+func (s *secretFlag) explain(secret string, err error) error {
+	if errors.Is(err, webhooks.ErrInvalidSecret) && !s.raw && !strings.HasPrefix(secret, "whsec_") {
+		return fmt.Errorf("%w (with this tool: --raw-secret)", err)
+	}
+	return err
 }
 
 // receiverURL checks a --url or --forward-to value: an http or https URL

@@ -544,6 +544,56 @@ func TestSignThenVerify(t *testing.T) {
 	}
 }
 
+// TestSecrets: the tool reads --secret as the library does: whsec_ and
+// base64, and a secret without the prefix only with --raw-secret, as raw key
+// bytes; an unprefixed secret, an API key or a prefix typo is a
+// configuration error (exit 2) whose message says what to write, and never
+// holds the secret.
+func TestSecrets(t *testing.T) {
+	body := string(webhookstest.Sample(webhooks.EventTypeBatchCompleted))
+	key := "0123456789abcdef0123456789abcdef"
+	tests := []struct {
+		name     string
+		secret   string
+		raw      bool
+		wantCode int // of sign, and of verify of what it signed
+	}{
+		{"whsec_", webhookstest.NewSecret(), false, 0},
+		{"whsec_, --raw-secret: still base64", webhookstest.NewSecret(), true, 0},
+		{"unprefixed", key, false, 2},
+		{"unprefixed, --raw-secret: raw key bytes", key, true, 0},
+		{"an API key", "sk-proj-" + key, false, 2},
+		{"a whsec- typo", "whsec-" + key, false, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			flags := []string{"--secret", tt.secret}
+			if tt.raw {
+				flags = append(flags, "--raw-secret")
+			}
+			signed := runTool(t, "", body, append([]string{"sign"}, flags...)...)
+			assert.Equal(t, tt.wantCode, signed.code, "sign: %s", signed.stderr)
+			if tt.wantCode != 0 {
+				assert.Contains(t, signed.stderr, "invalid secret")
+				assert.NotContains(t, signed.stderr, key, "the message never holds the secret")
+				for _, cmd := range [][]string{{"listen", "--addr", "127.0.0.1:0"}, {"verify", "--header", "webhook-id: x"}} {
+					r := runTool(t, "", body, append(cmd, flags...)...)
+					assert.Equal(t, 2, r.code, "%s: %s", cmd[0], r.stderr)
+				}
+				return
+			}
+			args := append([]string{"verify"}, flags...)
+			for _, l := range strings.Split(strings.TrimSpace(signed.stdout), "\n") {
+				args = append(args, "--header", l)
+			}
+			verified := runTool(t, "", body, args...)
+			assert.Equal(t, 0, verified.code, "verify: %s %s", verified.stdout, verified.stderr)
+		})
+	}
+	r := runTool(t, "", body, "sign", "--secret", key)
+	assert.Contains(t, r.stderr, "--raw-secret", "an unprefixed secret's message names the tool's flag")
+}
+
 // signedArgs returns the arguments of verify that check a delivery of body
 // signed by sign.
 func signedArgs(t *testing.T, secret, body string) []string {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"time"
 
@@ -31,8 +30,7 @@ func signFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 			*curl = true
 		}
-		s, err := secret.get()
-		if err != nil {
+		if _, err := secret.verifier(); err != nil { // before waiting for stdin
 			return err
 		}
 		body, err := readStdin(e, "sign")
@@ -46,7 +44,7 @@ func signFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if *timestamp != 0 {
 			opts = append(opts, webhookstest.WithTimestamp(time.Unix(*timestamp, 0)))
 		}
-		headers, err := signedHeaders(s, body, opts...)
+		headers, err := secret.headers(body, opts...)
 		if err != nil {
 			return err
 		}
@@ -66,15 +64,6 @@ func signFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		fmt.Fprintln(e.stdout, cmd.String())
 		return nil
 	}
-}
-
-// signedHeaders is webhookstest.Headers with a malformed secret reported as
-// an error rather than a panic.
-func signedHeaders(secret string, body []byte, opts ...webhookstest.Option) (http.Header, error) {
-	if _, err := webhooks.NewVerifier(secret); err != nil {
-		return nil, err
-	}
-	return webhookstest.Headers(secret, body, opts...), nil
 }
 
 // readStdin reads the body on stdin, and refuses to wait for one typed on

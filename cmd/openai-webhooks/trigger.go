@@ -40,10 +40,6 @@ func triggerFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) erro
 		if err != nil {
 			return err
 		}
-		s, err := secret.get()
-		if err != nil {
-			return err
-		}
 		opts := []webhookstest.Option{}
 		if *id != "" {
 			opts = append(opts, webhookstest.WithID(*id))
@@ -51,7 +47,7 @@ func triggerFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) erro
 		if *timestamp != 0 {
 			opts = append(opts, webhookstest.WithTimestamp(time.Unix(*timestamp, 0)))
 		}
-		headers, err := signedHeaders(s, payload, opts...)
+		headers, err := secret.headers(payload, opts...)
 		if err != nil {
 			return err
 		}

@@ -39,11 +39,7 @@ func verifyFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if *tolerance <= 0 {
 			return usagef("--tolerance must be positive")
 		}
-		s, err := secret.get()
-		if err != nil {
-			return err
-		}
-		verifier, err := webhooks.NewVerifier(s, webhooks.WithTolerance(*tolerance))
+		verifier, err := secret.verifier(webhooks.WithTolerance(*tolerance))
 		if err != nil {
 			return err
 		}
