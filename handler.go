@@ -217,6 +217,19 @@ func isNil(v any) bool {
 	return false
 }
 
+// minDuration is the shortest lease, callback timeout or window a Handler
+// takes: anything shorter is a count of nanoseconds meant as seconds.
+const minDuration = time.Millisecond
+
+// checkDuration panics if d, given to the option named opt, is shorter
+// than minDuration.
+func checkDuration(opt, what string, d time.Duration) {
+	if d < minDuration {
+		panic(fmt.Sprintf("webhooks: %s(%v): the %s must be at least %v; a time.Duration counts nanoseconds: "+
+			"write %d * time.Second for seconds", opt, d, what, minDuration, max(d, 1)))
+	}
+}
+
 // WithMaxBodyBytes sets the largest body the Handler reads; larger ones
 // are answered 413. n must be positive.
 func WithMaxBodyBytes(n int64) HandlerOption {
@@ -256,11 +269,9 @@ func WithoutIdempotency() HandlerOption {
 // process such a retry twice sets a window that long and a store that can
 // hold it (see the redisstore module), or processes through a queue (see
 // [WithQueue]), which keeps each webhook-id for as long. A claim lasts the
-// lease (see [WithLease]), not the window. d must be positive.
+// lease (see [WithLease]), not the window. d must be at least a millisecond.
 func WithIdempotencyWindow(d time.Duration) HandlerOption {
-	if d <= 0 {
-		panic(fmt.Sprintf("webhooks: WithIdempotencyWindow(%v): the window must be positive", d))
-	}
+	checkDuration("WithIdempotencyWindow", "window", d)
 	return func(h *Handler) { h.window, h.windowSet = d, true }
 }
 
@@ -274,11 +285,9 @@ func WithIdempotencyWindow(d time.Duration) HandlerOption {
 //
 // The lease also bounds each call to the store: a third of it, after which
 // the Handler goes on without the store's answer, whatever the store does
-// with its context. The default is [DefaultLease]; d must be positive.
+// with its context. The default is [DefaultLease]; d must be at least a millisecond.
 func WithLease(d time.Duration) HandlerOption {
-	if d <= 0 {
-		panic(fmt.Sprintf("webhooks: WithLease(%v): the lease must be positive", d))
-	}
+	checkDuration("WithLease", "lease", d)
 	return func(h *Handler) { h.lease = d }
 }
 
@@ -291,11 +300,9 @@ func WithLease(d time.Duration) HandlerOption {
 // running then is taken for hung, and its claim lapses within a lease, so
 // that the next copy is processed: a callback must stop when its context is
 // done, or its work may be done twice. The default is
-// [DefaultCallbackTimeout]; d must be positive.
+// [DefaultCallbackTimeout]; d must be at least a millisecond.
 func WithCallbackTimeout(d time.Duration) HandlerOption {
-	if d <= 0 {
-		panic(fmt.Sprintf("webhooks: WithCallbackTimeout(%v): the timeout must be positive", d))
-	}
+	checkDuration("WithCallbackTimeout", "timeout", d)
 	return func(h *Handler) { h.callbackTimeout = d }
 }
 

@@ -652,6 +652,8 @@ func TestNewHandlerPanicsOnProgrammingErrors(t *testing.T) {
 		{"a nil pointer to a queue", func() { webhooks.WithQueue((*stuckQueue)(nil)) }},
 		{"zero window", func() { webhooks.WithIdempotencyWindow(0) }},
 		{"zero lease", func() { webhooks.WithLease(0) }},
+		{"a lease in nanoseconds, meant as seconds", func() { webhooks.WithLease(10) }},
+		{"a callback timeout in nanoseconds, meant as seconds", func() { webhooks.WithCallbackTimeout(10) }},
 		{"negative callback timeout", func() { webhooks.WithCallbackTimeout(-time.Second) }},
 	}
 	for _, tt := range tests {

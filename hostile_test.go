@@ -112,6 +112,14 @@ func TestMisbehavingDependencyDoesNotCrashTheServer(t *testing.T) {
 		{"store panics in Release", fail, func() []webhooks.HandlerOption {
 			return []webhooks.HandlerOption{webhooks.WithIdempotencyStore(panickingStore{webhooks.NewMemoryStore(0), "Release"})}
 		}, true},
+		{"a nil pointer to a custom store", ok, func() []webhooks.HandlerOption {
+			var store *panickingStore // set up later, or never, by a careless program
+			return []webhooks.HandlerOption{webhooks.WithIdempotencyStore(store)}
+		}, true},
+		{"a nil pointer to a custom queue", ok, func() []webhooks.HandlerOption {
+			var queue *errQueue
+			return []webhooks.HandlerOption{webhooks.WithQueue(queue)}
+		}, true},
 		{"queue panics in Enqueue", ok, func() []webhooks.HandlerOption {
 			return []webhooks.HandlerOption{webhooks.WithQueue(panickingQueue{})}
 		}, true},
@@ -123,7 +131,7 @@ func TestMisbehavingDependencyDoesNotCrashTheServer(t *testing.T) {
 		i, err := strconv.Atoi(which)
 		require.NoError(t, err)
 		tt := tests[i]
-		h, err := newHandlerOrPanic(t, tt.callback, tt.opts()...)
+		h, err := newHandlerOrPanic(t, tt.callback, tt.opts)
 		if err != nil {
 			return // refused at construction: what a program's first run should find
 		}
@@ -151,16 +159,17 @@ func TestMisbehavingDependencyDoesNotCrashTheServer(t *testing.T) {
 	}
 }
 
-// newHandlerOrPanic returns NewHandler's Handler, or the panic with which
-// NewHandler refused the options, as an error.
-func newHandlerOrPanic(t *testing.T, fn func(context.Context, webhooks.Event) error, opts ...webhooks.HandlerOption) (h *webhooks.Handler, err error) {
+// newHandlerOrPanic returns NewHandler's Handler with the options opts
+// makes, or the panic with which an option or NewHandler refused them, as
+// an error.
+func newHandlerOrPanic(t *testing.T, fn func(context.Context, webhooks.Event) error, opts func() []webhooks.HandlerOption) (h *webhooks.Handler, err error) {
 	t.Helper()
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("refused: %v", p)
 		}
 	}()
-	return webhooks.NewHandler(testVerifier(t), fn, opts...), nil
+	return webhooks.NewHandler(testVerifier(t), fn, opts()...), nil
 }
 
 // TestCallbackPastItsDeadlineIsNotRunTwice: a callback that does not watch
@@ -344,12 +353,53 @@ func TestNewHandlerRefusesAHandlerWithNoCallback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newHandlerOrPanic(t, nil, tt.opts...)
+			_, err := newHandlerOrPanic(t, nil, func() []webhooks.HandlerOption { return tt.opts })
 			if tt.wantPanic {
 				assert.Error(t, err, "got a Handler that acknowledges and drops every delivery, want it refused")
 			} else {
 				assert.NoError(t, err)
 			}
+		})
+	}
+}
+
+// TestDurationsMeantAsSecondsAreRefused: time.Duration is nanoseconds, so
+// WithLease(10), meant as ten seconds, compiles; a Handler built with it
+// must be refused at construction, or still process an ordinary delivery
+// (a callback of 5 ms), never fail every delivery until OpenAI gives up on
+// it.
+func TestDurationsMeantAsSecondsAreRefused(t *testing.T) {
+	slowish := func(ctx context.Context, _ webhooks.Event) error {
+		select {
+		case <-time.After(5 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	tests := []struct {
+		name string
+		opts func() []webhooks.HandlerOption
+	}{
+		{"WithLease(10)", func() []webhooks.HandlerOption { return []webhooks.HandlerOption{webhooks.WithLease(10)} }},
+		{"WithLease(10), a store of its own", func() []webhooks.HandlerOption {
+			return []webhooks.HandlerOption{webhooks.WithLease(10),
+				webhooks.WithIdempotencyStore(webhookstest.FaultyStore{IdempotencyStore: webhooks.NewMemoryStore(0)})}
+		}},
+		{"WithCallbackTimeout(10)", func() []webhooks.HandlerOption {
+			return []webhooks.HandlerOption{webhooks.WithCallbackTimeout(10)}
+		}},
+	}
+	d := signedDelivery(t, testSecret, "wh_1", testNow, fixture(t, webhooks.EventTypeBatchCompleted))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := newHandlerOrPanic(t, slowish, tt.opts)
+			if err != nil {
+				return // refused at construction
+			}
+			o := h.Receive(context.Background(), d.body, d.headers)
+			assert.Equal(t, webhooks.ResultProcessed, o.Result,
+				"got %v (%v), want the option refused, or the delivery processed", o.Result, o.Err)
 		})
 	}
 }

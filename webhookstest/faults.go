@@ -184,10 +184,17 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 	// not let it lapse meanwhile, or a copy is claimed and processed again.
 	nearDeadline := []struct {
 		name                 string
-		lease, timeout, work time.Duration
+		lease, timeout, work time.Duration // work: how long the first callback works
 	}{
-		{"lease as long as the callback timeout, as by default", 600 * time.Millisecond, 600 * time.Millisecond, 500 * time.Millisecond},
-		{"lease shorter: renewals stop at the deadline", 600 * time.Millisecond, 1100 * time.Millisecond, 1050 * time.Millisecond},
+		// The first returns 200 ms before its deadline and the claim (at
+		// d18636a) lapsed at the deadline, renewed only from 1.4 s.
+		{"lease as long as the callback timeout, as by default", 1200 * time.Millisecond, 1200 * time.Millisecond, time.Second},
+		// The first returns 150 ms before its deadline, after the last
+		// renewal before it (at d18636a renewed to the deadline, 2.1 s, at
+		// 1.8 s, and next at 2.4 s). The margins are wide enough that a busy
+		// machine does not make the first miss its deadline, which 50 ms
+		// were not (5 of 20 runs, under load, with -race).
+		{"lease shorter: renewals stop at the deadline", 1800 * time.Millisecond, 2100 * time.Millisecond, 1950 * time.Millisecond},
 	}
 	for _, tt := range nearDeadline {
 		t.Run("a slow record after a callback near its deadline: "+tt.name, func(t *testing.T) {
