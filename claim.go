@@ -29,6 +29,8 @@ type claim struct {
 	stop     chan struct{} // closed to stop renewing
 	stopOnce sync.Once
 	renewing bool
+
+	renewed func(err error) // called after each renewal, for the Observer; nil: none
 }
 
 // minRenewPeriod bounds how often a claim is renewed, whatever the lease.
@@ -165,6 +167,9 @@ func (c *claim) renewLoop() {
 		err := c.h.storeCall(context.Background(), func(ctx context.Context) error {
 			return c.h.store.Renew(ctx, c.id, c.token, c.h.lease)
 		})
+		if c.renewed != nil {
+			c.renewed(err)
+		}
 		c.mu.Lock()
 		c.failed = err != nil
 		if err == nil {

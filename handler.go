@@ -104,6 +104,7 @@ type Handler struct {
 	callbackTimeout time.Duration
 	onError         func(*http.Request, error)
 	outcomes        func(context.Context, Outcome)
+	observer        Observer // nil: none
 
 	tokenPrefix string // random, so that tokens differ between processes
 	tokens      atomic.Uint64
@@ -338,6 +339,10 @@ type Delivery struct {
 	// records (User-Agent, or an attempt counter where a sender adds one;
 	// OpenAI documents none). It must not be modified.
 	Header http.Header
+	// Attempt is the Queue's attempt at processing the delivery, from 1, for
+	// a delivery that a Queue's worker passed to [Handler.Process]; it is 0
+	// for one being received, whose attempts OpenAI does not number.
+	Attempt int
 }
 
 type deliveryKey struct{}
@@ -352,8 +357,9 @@ func DeliveryFromContext(ctx context.Context) (Delivery, bool) {
 // ServeHTTP handles one delivery, as described on [Handler].
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	o := h.serve(w, r)
-	h.report(r.Context(), &o, start)
+	ctx := h.observeStart(r.Context(), StartInfo{Request: r, Header: r.Header})
+	o := h.serve(ctx, w, r)
+	h.report(ctx, &o, start)
 	if h.onError != nil {
 		if err := cmp.Or(o.Err, o.StoreErr); err != nil {
 			h.onError(r, err)
@@ -375,7 +381,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // refused without the body is refused before a byte of it is read: a method
 // other than POST, an announced length over the limit, and headers that no
 // delivery could verify with.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) Outcome {
+func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Request) Outcome {
 	if r.Method != http.MethodPost {
 		return rejected(http.StatusMethodNotAllowed, fmt.Errorf("%w: %s", ErrMethodNotAllowed, r.Method), r.Header)
 	}
@@ -393,7 +399,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) Outcome {
 	case err != nil:
 		return rejected(http.StatusBadRequest, err, r.Header)
 	}
-	return h.receive(r.Context(), body, r.Header)
+	return h.receive(ctx, body, r.Header)
 }
 
 // answers are the generic bodies of the answers that are not 200. They

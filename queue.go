@@ -76,6 +76,9 @@ func (h *Handler) enqueue(ctx context.Context, o *Outcome, d Delivery, body []by
 			a.err = fmt.Errorf("no answer within %v: %w", h.callbackTimeout, ctx.Err())
 		}
 	}
+	if a.enqueued || a.err != nil {
+		h.observeStep(ctx, StepEnqueued, event, a.err)
+	}
 	switch {
 	case a.err != nil:
 		o.Result, o.Status = ResultUnavailable, http.StatusServiceUnavailable
@@ -99,15 +102,30 @@ func (h *Handler) enqueue(ctx context.Context, o *Outcome, d Delivery, body []by
 // if any, matches [ErrCallbackFailed] (the callback's error, or a panic) or
 // [ErrInvalidPayload]; the queue then retries or gives up, by its own rules.
 func (h *Handler) Process(ctx context.Context, d Delivery, body []byte) error {
+	start := time.Now()
+	ctx = h.observeStart(ctx, StartInfo{Header: d.Header, Job: &d})
+	o := h.work(ctx, d, body)
+	o.Duration = time.Since(start)
+	h.observeDone(ctx, o)
+	return o.Err
+}
+
+// work implements Process but for the Observer.
+func (h *Handler) work(ctx context.Context, d Delivery, body []byte) Outcome {
 	event, err := ParseEvent(body)
 	if err != nil {
-		return err
+		return Outcome{Result: ResultRejected, DeliveryID: d.ID, Err: err}
 	}
+	o := Outcome{Result: ResultProcessed, DeliveryID: d.ID, EventType: event.EventType(), EventID: event.EventID()}
 	fn := h.callbackFor(event)
 	if fn == nil {
-		return nil
+		o.Result = ResultIgnored
+		return o
 	}
-	return recoverCall(context.WithValue(ctx, deliveryKey{}, d), fn, event)
+	if o.Err = h.callback(context.WithValue(ctx, deliveryKey{}, d), fn, event); o.Err != nil {
+		o.Result = ResultFailed
+	}
+	return o
 }
 
 // deliveryOf returns the Delivery of a verified delivery.

@@ -25,6 +25,7 @@ import (
 // gave up finds it processed.
 func (h *Handler) Receive(ctx context.Context, body []byte, headers http.Header) Outcome {
 	start := time.Now()
+	ctx = h.observeStart(ctx, StartInfo{Header: headers})
 	o := h.receive(ctx, body, headers)
 	h.report(ctx, &o, start)
 	return o
@@ -33,6 +34,7 @@ func (h *Handler) Receive(ctx context.Context, body []byte, headers http.Header)
 // report completes o and hands it to the outcomes function.
 func (h *Handler) report(ctx context.Context, o *Outcome, start time.Time) {
 	o.Duration = time.Since(start)
+	h.observeDone(ctx, *o)
 	if h.outcomes != nil {
 		h.outcomes(ctx, *o)
 	}
@@ -47,6 +49,7 @@ func rejected(status int, err error, headers http.Header) Outcome {
 
 // receive implements Receive but for the report.
 func (h *Handler) receive(ctx context.Context, body []byte, headers http.Header) Outcome {
+	h.observeStep(ctx, StepReceived, nil, nil)
 	if int64(len(body)) > h.maxBody {
 		return rejected(http.StatusRequestEntityTooLarge, fmt.Errorf("%w: %d bytes, limit %d", ErrBodyTooLarge, len(body), h.maxBody), headers)
 	}
@@ -58,6 +61,7 @@ func (h *Handler) receive(ctx context.Context, body []byte, headers http.Header)
 	if err != nil {
 		return rejected(http.StatusBadRequest, err, headers)
 	}
+	h.observeStep(ctx, StepVerified, event, nil)
 	o := Outcome{DeliveryID: d.id, EventType: event.EventType(), EventID: event.EventID()}
 	if h.queue != nil {
 		// Every verified event, whatever callbacks this process has: the
@@ -86,7 +90,11 @@ func (h *Handler) process(ctx context.Context, o *Outcome, fn func(context.Conte
 		return
 	}
 	c := h.newClaim(o.DeliveryID)
+	h.observeRenewals(ctx, c, event)
 	status, err := c.claim(ctx)
+	if err != nil || status == Claimed {
+		h.observeStep(ctx, StepClaimed, event, err)
+	}
 	switch {
 	case err != nil:
 		o.Result, o.Status = ResultUnavailable, http.StatusServiceUnavailable
@@ -116,13 +124,17 @@ func (h *Handler) process(ctx context.Context, o *Outcome, fn func(context.Conte
 		// runs beside it, and its result is recorded then.
 		go c.finishLate(context.WithoutCancel(ctx), running)
 	case o.Result == ResultFailed:
-		if err := c.release(ctx); err != nil && o.StoreErr == nil {
+		err := c.release(ctx)
+		h.observeStep(ctx, StepRecorded, event, err)
+		if err != nil && o.StoreErr == nil {
 			o.StoreErr = storeError(err, nil, "releasing %s, whose claim now lapses within %v", o.DeliveryID, h.lease)
 		}
 	default:
 		// Recorded even if the claim lapsed: the store marks it if nobody
 		// took the claim since, and says ErrLeaseLost if another did.
-		switch err := c.done(ctx); {
+		err := c.done(ctx)
+		h.observeStep(ctx, StepRecorded, event, err)
+		switch {
 		case err != nil:
 			// Processed: answering anything but 2xx would have it
 			// processed again.
@@ -166,7 +178,7 @@ func (h *Handler) call(ctx context.Context, fn func(context.Context, Event) erro
 	cctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	result := make(chan error, 1) // buffered: a callback past its deadline does not block
-	go func() { result <- recoverCall(cctx, fn, event) }()
+	go func() { result <- h.callback(cctx, fn, event) }()
 
 	var lost <-chan struct{} // nil: no claim, never lost
 	var lapse *time.Timer    // nil: the claim cannot lapse unnoticed

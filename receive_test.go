@@ -46,6 +46,28 @@ func assertOneSentinel(t *testing.T, err, want error) {
 	}
 }
 
+// storeWith returns a MemoryStore that holds id processed, or claimed by
+// another replica (InProgress).
+func storeWith(t *testing.T, id string, status webhooks.ClaimStatus) *webhooks.MemoryStore {
+	t.Helper()
+	s := webhooks.NewMemoryStore(0)
+	if status == webhooks.Processed {
+		require.NoError(t, s.Done(context.Background(), id, "t", time.Hour))
+	} else {
+		_, err := s.Claim(context.Background(), id, "other-replica", time.Hour)
+		require.NoError(t, err)
+	}
+	return s
+}
+
+// faultyStore returns the option of a FaultyStore around a MemoryStore,
+// with the faults f sets.
+func faultyStore(f func(s *webhookstest.FaultyStore)) webhooks.HandlerOption {
+	s := webhookstest.FaultyStore{IdempotencyStore: webhooks.NewMemoryStore(0)}
+	f(&s)
+	return webhooks.WithIdempotencyStore(s)
+}
+
 // TestOutcomes sends one delivery for each thing that can become of it and
 // checks the Outcome that Receive returns and WithOutcomes sees: the result,
 // the status, the error and its one sentinel, the store's error and its one
@@ -53,16 +75,7 @@ func assertOneSentinel(t *testing.T, err, want error) {
 func TestOutcomes(t *testing.T) {
 	body := fixture(t, webhooks.EventTypeBatchCompleted)
 	valid := signedDelivery(t, testSecret, "wh_1", testNow, body)
-	processedBefore := webhooks.NewMemoryStore(0)
-	require.NoError(t, processedBefore.Done(context.Background(), "wh_1", "t", time.Hour))
-	claimedElsewhere := webhooks.NewMemoryStore(0)
-	_, err := claimedElsewhere.Claim(context.Background(), "wh_1", "other-replica", time.Hour)
-	require.NoError(t, err)
-	store := func(f func(s *webhookstest.FaultyStore)) webhooks.HandlerOption {
-		s := webhookstest.FaultyStore{IdempotencyStore: webhooks.NewMemoryStore(0)}
-		f(&s)
-		return webhooks.WithIdempotencyStore(s)
-	}
+	processedBefore, claimedElsewhere := storeWith(t, "wh_1", webhooks.Processed), storeWith(t, "wh_1", webhooks.InProgress)
 	down := errors.New("connection refused")
 	waitForCancel := func(ctx context.Context, _ webhooks.Event) error { <-ctx.Done(); return ctx.Err() }
 	gone, cancel := context.WithCancel(context.Background())
@@ -110,31 +123,31 @@ func TestOutcomes(t *testing.T) {
 			opts: []webhooks.HandlerOption{webhooks.WithCallbackTimeout(20 * time.Millisecond)},
 			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError, wantErr: webhooks.ErrCallbackFailed, wantEvent: true},
 		{name: "failed: the claim was taken by another", delivery: valid, fallback: waitForCancel,
-			opts: append(short, store(func(s *webhookstest.FaultyStore) { s.RenewFault.Err = webhooks.ErrLeaseLost })),
+			opts: append(short, faultyStore(func(s *webhookstest.FaultyStore) { s.RenewFault.Err = webhooks.ErrLeaseLost })),
 			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError,
 			wantErr: webhooks.ErrCallbackFailed, wantStoreErr: webhooks.ErrLeaseLost, wantEvent: true},
 		{name: "failed: the claim lapsed, renewals failing", delivery: valid, fallback: waitForCancel,
-			opts: append(short, store(func(s *webhookstest.FaultyStore) { s.RenewFault.Err = down })),
+			opts: append(short, faultyStore(func(s *webhookstest.FaultyStore) { s.RenewFault.Err = down })),
 			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError,
 			wantErr: webhooks.ErrCallbackFailed, wantStoreErr: webhooks.ErrLeaseLost, wantEvent: true},
 		{name: "failed, and releasing the claim fails", delivery: valid, fallback: func(context.Context, webhooks.Event) error { return errors.New("db down") },
-			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.ReleaseFault.Err = down })},
+			opts: []webhooks.HandlerOption{faultyStore(func(s *webhookstest.FaultyStore) { s.ReleaseFault.Err = down })},
 			want: webhooks.ResultFailed, wantStatus: http.StatusInternalServerError,
 			wantErr: webhooks.ErrCallbackFailed, wantStoreErr: webhooks.ErrStoreUnavailable, wantEvent: true},
 		{name: "processed, and recording it fails", delivery: valid,
-			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.DoneFault.Err = down })},
+			opts: []webhooks.HandlerOption{faultyStore(func(s *webhookstest.FaultyStore) { s.DoneFault.Err = down })},
 			want: webhooks.ResultProcessed, wantStatus: http.StatusOK, wantStoreErr: webhooks.ErrStoreUnavailable, wantEvent: true},
 		{name: "processed, and another took the claim meanwhile: maybe twice", delivery: valid,
-			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.DoneFault.Err = webhooks.ErrLeaseLost })},
+			opts: []webhooks.HandlerOption{faultyStore(func(s *webhookstest.FaultyStore) { s.DoneFault.Err = webhooks.ErrLeaseLost })},
 			want: webhooks.ResultProcessed, wantStatus: http.StatusOK, wantStoreErr: webhooks.ErrLeaseLost, wantEvent: true},
 		{name: "unavailable: the store fails", delivery: valid,
-			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.ClaimFault.Err = errors.New("refused") })},
+			opts: []webhooks.HandlerOption{faultyStore(func(s *webhookstest.FaultyStore) { s.ClaimFault.Err = errors.New("refused") })},
 			want: webhooks.ResultUnavailable, wantStatus: http.StatusServiceUnavailable, wantErr: webhooks.ErrStoreUnavailable, wantEvent: true},
 		{name: "unavailable: the store does not answer", delivery: valid,
-			opts: []webhooks.HandlerOption{webhooks.WithLease(30 * time.Millisecond), store(func(s *webhookstest.FaultyStore) { s.ClaimFault.Delay = time.Second })},
+			opts: []webhooks.HandlerOption{webhooks.WithLease(30 * time.Millisecond), faultyStore(func(s *webhookstest.FaultyStore) { s.ClaimFault.Delay = time.Second })},
 			want: webhooks.ResultUnavailable, wantStatus: http.StatusServiceUnavailable, wantErr: webhooks.ErrStoreUnavailable, wantEvent: true},
 		{name: "unavailable: the store is full", delivery: valid,
-			opts: []webhooks.HandlerOption{store(func(s *webhookstest.FaultyStore) { s.ClaimFault.Err = fmt.Errorf("%w: no room", webhooks.ErrStoreFull) })},
+			opts: []webhooks.HandlerOption{faultyStore(func(s *webhookstest.FaultyStore) { s.ClaimFault.Err = fmt.Errorf("%w: no room", webhooks.ErrStoreFull) })},
 			want: webhooks.ResultUnavailable, wantStatus: http.StatusServiceUnavailable, wantErr: webhooks.ErrStoreFull, wantEvent: true},
 	}
 	for _, tt := range tests {
