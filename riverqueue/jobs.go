@@ -28,6 +28,9 @@ type Args struct {
 	EventID   string             `json:"event_id"`
 	// Header holds the request's headers.
 	Header http.Header `json:"header"`
+	// Trace is the trace of the request that enqueued the delivery, as a
+	// [Propagator] wrote it; nil without one.
+	Trace map[string]string `json:"trace,omitempty"`
 	// Body is the body as received, byte for byte.
 	Body []byte `json:"body"`
 }

@@ -62,6 +62,8 @@ type Queue[TTx any] struct {
 	client  *river.Client[TTx]
 	driver  riverdriver.Driver[TTx]
 	handler atomic.Pointer[webhooks.Handler] // set by Start
+
+	propagator Propagator // nil: none
 }
 
 var _ webhooks.Queue = (*Queue[any])(nil)
@@ -70,6 +72,7 @@ var _ webhooks.Queue = (*Queue[any])(nil)
 type config struct {
 	workers, maxAttempts int
 	river                []func(*river.Config)
+	propagator           Propagator
 }
 
 // An Option configures a [Queue] in [New].
@@ -100,7 +103,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], opts ...Option) (*Queue[TTx], 
 	for _, opt := range opts {
 		opt(&c)
 	}
-	q := &Queue[TTx]{driver: driver}
+	q := &Queue[TTx]{driver: driver, propagator: c.propagator}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker[TTx]{q: q}); err != nil {
 		return nil, err
@@ -145,7 +148,7 @@ func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }
 func (q *Queue[TTx]) Enqueue(ctx context.Context, d webhooks.Delivery, body []byte, event webhooks.Event) (bool, error) {
 	res, err := q.client.Insert(ctx, Args{
 		DeliveryID: d.ID, Timestamp: d.Timestamp.Unix(), EventType: event.EventType(), EventID: event.EventID(),
-		Header: d.Header, Body: body,
+		Header: d.Header, Trace: q.inject(ctx), Body: body,
 	}, nil)
 	if err != nil {
 		return false, fmt.Errorf("riverqueue: inserting: %w", err)

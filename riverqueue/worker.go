@@ -92,8 +92,9 @@ func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Args]) error {
 		return errors.New("riverqueue: the queue works jobs but was not started with a Handler")
 	}
 	jt := &jobTx[TTx]{driver: w.q.driver}
-	d := webhooks.Delivery{ID: job.Args.DeliveryID, Timestamp: time.Unix(job.Args.Timestamp, 0), Header: job.Args.Header}
-	err := h.Process(context.WithValue(ctx, txKey{}, jt), d, job.Args.Body)
+	d := webhooks.Delivery{ID: job.Args.DeliveryID, Timestamp: time.Unix(job.Args.Timestamp, 0), Header: job.Args.Header,
+		Attempt: job.Attempt}
+	err := h.Process(context.WithValue(w.q.extract(ctx, job.Args.Trace), txKey{}, jt), d, job.Args.Body)
 	exec := jt.finish()
 	if exec == nil {
 		return err // River completes the job, or retries it
