@@ -180,7 +180,7 @@ func TestObserverCallbackReturnsLate(t *testing.T) {
 		<-release // ignores its context
 		return nil
 	}, webhooks.WithObserver(ob), faultyStore(func(s *webhookstest.FaultyStore) { s.RenewFault.Err = webhooks.ErrLeaseLost }),
-		webhooks.WithLease(30*time.Millisecond), webhooks.WithCallbackTimeout(time.Minute))
+		webhooks.WithLease(900*time.Millisecond), webhooks.WithCallbackTimeout(time.Minute)) // renewed at 300 ms, lapses at 900
 	d := signedDelivery(t, testSecret, "wh_lost", testNow, fixture(t, webhooks.EventTypeBatchFailed))
 
 	o := h.Receive(context.Background(), d.body, d.headers)

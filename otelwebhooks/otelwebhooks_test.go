@@ -286,7 +286,7 @@ func TestObserver(t *testing.T) {
 		{
 			name: "failed: the claim is lost, and the callback returns after the answer", request: request(),
 			callback: returnsLate, release: late,
-			opts: []webhooks.HandlerOption{webhooks.WithLease(30 * time.Millisecond), webhooks.WithCallbackTimeout(time.Minute),
+			opts: []webhooks.HandlerOption{webhooks.WithLease(900 * time.Millisecond), webhooks.WithCallbackTimeout(time.Minute), // renewed at 300 ms, lapses at 900
 				faulty(func(s *webhookstest.FaultyStore) { s.RenewFault.Err = webhooks.ErrLeaseLost })},
 			wantSpans: []wantSpan{{"receive batch.completed", trace.SpanKindServer, codes.Error,
 				[]string{"received", "verified", "claimed", "callback started", "renewed [webhooks.ErrLeaseLost]", "exception [webhooks.ErrLeaseLost]"},
