@@ -220,11 +220,11 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 					processedAgain++
 				}
 			}
-			if o := <-first; o.Result != webhooks.ResultProcessed {
-				t.Errorf("the first: got %v (%v), want processed", o.Result, o.Err)
-			}
-			if n := r.completed.Load(); n != 1 || processedAgain != 0 {
-				t.Errorf("got %d callbacks run to completion (%d copies processed again), want 1", n, processedAgain)
+			// The first is processed, unless a busy machine made it miss its
+			// deadline; either way one callback, no more, runs to completion.
+			o := <-first
+			if n := r.completed.Load(); n != 1 {
+				t.Errorf("got %d callbacks run to completion (the first %v; %d copies processed after it), want 1", n, o.Result, processedAgain)
 			}
 		})
 	}
