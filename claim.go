@@ -21,7 +21,7 @@ type claim struct {
 
 	mu      sync.Mutex
 	expires time.Time   // when the claim lapses, at the earliest: the start of the last successful Claim or Renew, plus the lease
-	failed  bool        // the last renewal failed
+	failed  int         // renewals that failed in a row
 	starter *time.Timer // starts the renewals, a third of a lease after the claim
 
 	lost     chan struct{} // closed when the claim is lost
@@ -137,16 +137,36 @@ func (c *claim) stopRenewing() {
 	})
 }
 
+// maxBackoff bounds how long a claim waits between calls that keep
+// failing: renewals of a claim that lapsed meanwhile, and records.
+const maxBackoff = time.Minute
+
+// backoff returns how long to wait after the n-th failure in a row of calls
+// that are first tried again after first: twice as long each time, up to
+// maxBackoff.
+func backoff(first time.Duration, n int) time.Duration {
+	d := first
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
 // nextRenewal returns how long to wait before the next renewal: until two
 // thirds of the lease have passed since the last that succeeded, so that two
-// renewals may fail before the claim lapses, and a while after one that
-// failed.
+// renewals may fail before the claim lapses; half a period after one that
+// failed, while the claim may still hold; and longer and longer once it has
+// lapsed, so that a store that keeps failing is not flooded.
 func (c *claim) nextRenewal(period time.Duration) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	wait := max(time.Until(c.expires)-2*period, 0)
-	if c.failed {
+	switch {
+	case c.failed == 0:
+	case time.Now().Before(c.expires):
 		wait = max(wait, period/2)
+	default:
+		wait = backoff(period/2, c.failed)
 	}
 	return wait
 }
@@ -171,9 +191,11 @@ func (c *claim) renewLoop() {
 			c.renewed(err)
 		}
 		c.mu.Lock()
-		c.failed = err != nil
 		if err == nil {
+			c.failed = 0
 			c.expires = start.Add(c.h.lease)
+		} else {
+			c.failed++
 		}
 		c.mu.Unlock()
 		if errors.Is(err, ErrLeaseLost) {
@@ -190,8 +212,9 @@ func (c *claim) renewLoop() {
 // answer, or an error if the store has not answered within the store
 // timeout. Until the record is made, the claim is still renewed, so that no
 // copy is processed meanwhile, and a record that failed is tried again,
-// every store timeout, for up to the idempotency window: a store that drops
-// a connection or answers slowly still gets the record.
+// after a store timeout, then twice as long each time (up to a minute), for
+// up to the idempotency window: a store that drops a connection or answers
+// slowly still gets the record.
 func (c *claim) done(ctx context.Context) error {
 	if c.h.inlineStore {
 		c.stopRenewing()
@@ -216,7 +239,7 @@ func (c *claim) done(ctx context.Context) error {
 				return
 			}
 			select {
-			case <-time.After(c.h.storeTimeout()):
+			case <-time.After(backoff(c.h.storeTimeout(), attempt+1)):
 			case <-dctx.Done():
 				return
 			}
@@ -246,10 +269,11 @@ func (c *claim) release(ctx context.Context) error {
 	})
 }
 
-// finishLate keeps the claim of a callback that passed its deadline and
-// still runs, so that no copy runs beside it, and settles the claim once it
-// returns: recorded as processed if it succeeded after all, released if it
-// failed. A callback that has not returned within one more callback
+// finishLate keeps the claim of a callback that passed its deadline, or
+// lost its claim, and still runs, so that no copy runs beside it (if the
+// claim can still be kept), and settles the claim once it returns: recorded
+// as processed if it succeeded after all (the store records it if nobody
+// took the claim), released if it failed. A callback that has not returned within one more callback
 // timeout is taken for hung: its claim is given up, to lapse within a lease,
 // so that the delivery is not blocked for good.
 func (c *claim) finishLate(ctx context.Context, result <-chan error) {
@@ -265,6 +289,5 @@ func (c *claim) finishLate(ctx context.Context, result <-chan error) {
 		}
 	case <-giveUp.C:
 		c.stopRenewing()
-	case <-c.lost:
 	}
 }

@@ -305,7 +305,7 @@ func TestCallbackPastItsDeadline(t *testing.T) {
 // within its deadline, keeps its claim by renewal; a copy that arrives
 // meanwhile is answered 409 and not processed.
 func TestLongCallbackKeepsItsClaim(t *testing.T) {
-	const lease = 100 * time.Millisecond
+	const lease = 600 * time.Millisecond
 	var calls atomic.Int32
 	started := make(chan struct{})
 	h := webhooks.NewHandler(testVerifier(t), func(ctx context.Context, _ webhooks.Event) error {

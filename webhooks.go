@@ -89,10 +89,14 @@ var (
 	// matches the body under any of the verifier's secrets.
 	ErrInvalidSignature = errors.New("webhooks: no matching signature")
 	// ErrTimestampTooOld reports an authentic delivery whose timestamp is
-	// further in the past than the tolerance allows.
+	// further in the past than the tolerance allows. [Handler.ServeHTTP]
+	// checks the timestamp before it reads the body, so from it, this error
+	// says nothing of the delivery's authenticity.
 	ErrTimestampTooOld = errors.New("webhooks: timestamp too old")
 	// ErrTimestampTooNew reports an authentic delivery whose timestamp is
-	// further in the future than the tolerance allows.
+	// further in the future than the tolerance allows; from
+	// [Handler.ServeHTTP], as for ErrTimestampTooOld, a delivery whose
+	// signature was not checked yet.
 	ErrTimestampTooNew = errors.New("webhooks: timestamp too new")
 	// ErrInvalidPayload reports a body that is not a JSON object of the
 	// shape OpenAI's schema requires for its type. The error is a

@@ -285,7 +285,7 @@ func TestHungCallbackPastItsDeadline(t *testing.T) {
 // replica receives meanwhile gets 409 and is not processed.
 func TestLongCallbackKeepsItsClaim(t *testing.T) {
 	secret, prefix, _ := crashSetup(t)
-	const lease = 300 * time.Millisecond
+	const lease = time.Second
 	a := startReplica(t, "slow", prefix, secret, lease, time.Minute, 6*lease)
 	b := startReplica(t, "ok", prefix, secret, lease, time.Minute, 0)
 	const id = "wh_long_1"

@@ -77,17 +77,17 @@ var (
 // of the lease at most; and a record of a processed delivery that the store
 // is slow to make keeps the claim renewed, so that a copy is answered 409
 // meanwhile, never processed again. newStore returns an empty store for
-// each subtest. It runs for a few seconds, with leases of a few hundred
-// milliseconds.
+// each subtest. Its subtests run in parallel, for about ten seconds, with
+// leases of a second or two, so that a busy machine renews in time.
 func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.IdempotencyStore) {
 	t.Run("a claim whose renewals keep failing lapses, and is lost", func(t *testing.T) {
 		t.Parallel()
-		const lease = 300 * time.Millisecond
+		const lease = time.Second
 		store := FaultyStore{IdempotencyStore: newStore(t), RenewFault: Fault{Err: errStoreDown}}
-		r := newFaultReceiver(t, store, webhooks.WithLease(lease), webhooks.WithCallbackTimeout(10*time.Second))
+		r := newFaultReceiver(t, store, webhooks.WithLease(lease), webhooks.WithCallbackTimeout(20*time.Second))
 		r.work = func(call int32) time.Duration {
 			if call == 1 {
-				return 2 * time.Second // needs renewals, which fail
+				return 5 * time.Second // needs renewals, which fail
 			}
 			return 0 // done within its first lease
 		}
@@ -106,7 +106,7 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 		}
 	})
 
-	const lease, hang = 300 * time.Millisecond, 3 * time.Second
+	const lease, hang = time.Second, 6 * time.Second
 	deadlines := []struct {
 		name        string
 		fault       func(s *FaultyStore)
@@ -118,7 +118,7 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 	}{
 		{"claim hangs: 503 at the store timeout", func(s *FaultyStore) { s.ClaimFault.Delay = hang }, 0, false,
 			webhooks.ResultUnavailable, false, true},
-		{"renewals hang: the claim lapses, the callback is canceled", func(s *FaultyStore) { s.RenewFault.Delay = hang }, 2 * time.Second, false,
+		{"renewals hang: the claim lapses, the callback is canceled", func(s *FaultyStore) { s.RenewFault.Delay = hang }, 5 * time.Second, false,
 			webhooks.ResultFailed, true, false},
 		{"done hangs: 200 at the store timeout", func(s *FaultyStore) { s.DoneFault.Delay = hang }, 0, false,
 			webhooks.ResultProcessed, false, false},
@@ -130,7 +130,7 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 			t.Parallel()
 			store := FaultyStore{IdempotencyStore: newStore(t)}
 			tt.fault(&store)
-			r := newFaultReceiver(t, store, webhooks.WithLease(lease), webhooks.WithCallbackTimeout(time.Second))
+			r := newFaultReceiver(t, store, webhooks.WithLease(lease), webhooks.WithCallbackTimeout(3*time.Second))
 			r.work = func(int32) time.Duration { return tt.work }
 			r.fail = tt.fail
 			start := time.Now()
@@ -155,8 +155,8 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 
 	t.Run("a slow record keeps the claim: a copy is not processed again", func(t *testing.T) {
 		t.Parallel()
-		const lease = 500 * time.Millisecond
-		store := FaultyStore{IdempotencyStore: newStore(t), DoneFault: Fault{Delay: 3 * time.Second}}
+		const lease = time.Second
+		store := FaultyStore{IdempotencyStore: newStore(t), DoneFault: Fault{Delay: 6 * time.Second}}
 		r := newFaultReceiver(t, store, webhooks.WithLease(lease))
 		if o := r.send(); o.Result != webhooks.ResultProcessed {
 			t.Fatalf("got %v (%v), want processed", o.Result, o.Err)
@@ -165,7 +165,7 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 		if o := r.send(); o.Result != webhooks.ResultInProgress || o.Status != http.StatusConflict {
 			t.Errorf("a copy while the record is in flight: got %v %d (%v), want in progress, 409", o.Result, o.Status, o.Err)
 		}
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(20 * time.Second)
 		for r.send().Result != webhooks.ResultDuplicate {
 			if time.Now().After(deadline) {
 				t.Fatal("the record never landed: copies are still not duplicates")
@@ -231,7 +231,7 @@ func TestStoreFaults(t *testing.T, newStore func(t *testing.T) webhooks.Idempote
 
 	t.Run("a record that fails once: a copy is not processed again", func(t *testing.T) {
 		t.Parallel()
-		const lease = 300 * time.Millisecond
+		const lease = time.Second
 		store := &doneFailsOnce{IdempotencyStore: newStore(t)}
 		r := newFaultReceiver(t, store, webhooks.WithLease(lease))
 		if o := r.send(); o.Result != webhooks.ResultProcessed {
