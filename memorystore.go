@@ -129,7 +129,10 @@ func (m *MemoryStore) Renew(_ context.Context, id, token string, lease time.Dura
 	s, now := m.lock(id)
 	defer s.mu.Unlock()
 	e, ok := s.entries[id]
-	if !ok || e.done || e.token != token {
+	// A lapsed claim is lost, whether or not its turn to be dropped has
+	// come: another replica could claim it at any moment, as in a store
+	// that drops it at once.
+	if !ok || e.done || e.token != token || e.expires <= now {
 		return ErrLeaseLost
 	}
 	e.expires = max(e.expires, now+int64(lease))

@@ -52,6 +52,21 @@ func TestStore(t *testing.T, newStore func(t *testing.T) webhooks.IdempotencySto
 	release := func(id, token string) op {
 		return action("release "+id+" by "+token, func(s webhooks.IdempotencyStore) error { return s.Release(ctx, id, token) })
 	}
+	claimMany := func(prefix string, n int, lease time.Duration) op {
+		return action(fmt.Sprintf("claim %d ids %s-*", n, prefix), func(s webhooks.IdempotencyStore) error {
+			for i := range n {
+				id := fmt.Sprintf("%s-%d", prefix, i)
+				status, err := s.Claim(ctx, id, "t", lease)
+				if err != nil {
+					return err
+				}
+				if status != webhooks.Claimed {
+					return fmt.Errorf("claim %s: got %v, want %v", id, status, webhooks.Claimed)
+				}
+			}
+			return nil
+		})
+	}
 	wait := func(d time.Duration) op {
 		return action(fmt.Sprintf("wait %v", d), func(webhooks.IdempotencyStore) error { time.Sleep(d); return nil })
 	}
@@ -113,6 +128,21 @@ func TestStore(t *testing.T, newStore func(t *testing.T) webhooks.IdempotencySto
 			fails(done("a", "t1", long), webhooks.ErrLeaseLost),
 			release("a", "t1"),
 			expect(claim("a", "t3", long), webhooks.InProgress),
+		}},
+		{"a lapsed claim is not renewed", []op{
+			expect(claim("a", "t1", Lease), webhooks.Claimed),
+			wait(3 * Lease),
+			fails(renew("a", "t1", long), webhooks.ErrLeaseLost),
+			expect(claim("a", "t2", long), webhooks.Claimed),
+		}},
+		{"a lapsed claim is not renewed, among many that lapsed before it", []op{
+			// A store that drops lapsed claims a few at a time, oldest
+			// first, still holds the last of them.
+			claimMany("before-a", 2000, Lease),
+			expect(claim("a", "t1", Lease), webhooks.Claimed),
+			wait(3 * Lease),
+			fails(renew("a", "t1", long), webhooks.ErrLeaseLost),
+			expect(claim("a", "t2", long), webhooks.Claimed),
 		}},
 		{"a renewed claim outlives its first lease", []op{
 			expect(claim("a", "t1", Lease), webhooks.Claimed),
