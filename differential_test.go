@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math/rand"
 	"net/http"
@@ -21,9 +22,18 @@ const differentialCases = 20_000
 
 // TestVerifyAgreesWithStandardWebhooks checks, over generated deliveries,
 // that Verifier.Verify accepts exactly the deliveries that the
-// standard-webhooks library's own Verify accepts. Both read the clock with
-// time.Now; generated timestamps stay at least ten seconds from the edges of
-// the tolerance window, so the outcome does not depend on when the test runs.
+// standard-webhooks library's own Verify accepts, but for one difference:
+// this library examines only the first webhooks.MaxSignatureEntries entries
+// of webhook-signature, and refuses one longer than
+// webhooks.MaxSignatureHeaderBytes, where the library reads every entry of
+// a header of any length. So each verdict must equal the library's on the
+// header cut after its first entries, and a header over the length must be
+// refused as invalid; the generator makes lists of around that many entries
+// and headers of around that length, and the test checks that the
+// difference shows: some deliveries are accepted by the library and refused
+// here. Both read the clock with time.Now; generated timestamps stay at
+// least ten seconds from the edges of the tolerance window, so the outcome
+// does not depend on when the test runs.
 //
 // The library reads headers with http.Header.Get, which only finds the
 // canonical spelling of a name. Where the generated headers use another
@@ -31,7 +41,7 @@ const differentialCases = 20_000
 // values under canonical keys.
 func TestVerifyAgreesWithStandardWebhooks(t *testing.T) {
 	rng := rand.New(rand.NewSource(20261124))
-	accepted := 0
+	accepted, beyondBounds := 0, 0
 	for i := 0; i < differentialCases; i++ {
 		c := newDifferentialCase(rng)
 		v, err := webhooks.NewVerifier(c.secret, webhooks.WithRawSecret()) // raw secrets are raw keys, as the library reads them
@@ -43,17 +53,34 @@ func TestVerifyAgreesWithStandardWebhooks(t *testing.T) {
 			t.Fatal(err)
 		}
 		ours := v.Verify(c.body, c.headers)
-		theirs := hook.Verify(c.body, c.canonical)
+		sig := c.canonical.Get(webhooks.HeaderSignature)
+		if len(sig) > webhooks.MaxSignatureHeaderBytes {
+			if !errors.Is(ours, webhooks.ErrInvalidHeader) && !errors.Is(ours, webhooks.ErrMissingHeader) {
+				t.Fatalf("case %d: a signature header of %d bytes: got %v, want ErrInvalidHeader (or ErrMissingHeader for another header)", i, len(sig), ours)
+			}
+			beyondBounds++
+			continue
+		}
+		cut := c.canonical.Clone()
+		if entries := strings.Split(sig, " "); len(entries) > webhooks.MaxSignatureEntries {
+			cut.Set(webhooks.HeaderSignature, strings.Join(entries[:webhooks.MaxSignatureEntries], " "))
+		}
+		theirs := hook.Verify(c.body, cut)
 		if (ours == nil) != (theirs == nil) {
 			t.Fatalf("case %d: this library says %v, standard-webhooks says %v\nbody %q\nheaders %q", i, ours, theirs, c.body, c.headers)
 		}
 		if ours == nil {
 			accepted++
+		} else if hook.Verify(c.body, c.canonical) == nil {
+			beyondBounds++ // the library finds a signature after the entries examined
 		}
 	}
-	t.Logf("%d deliveries, %d accepted by both, %d rejected by both", differentialCases, accepted, differentialCases-accepted)
+	t.Logf("%d deliveries, %d accepted by both, %d beyond the bounds, %d rejected by both", differentialCases, accepted, beyondBounds, differentialCases-accepted-beyondBounds)
 	if accepted < differentialCases/10 || accepted > differentialCases*9/10 {
 		t.Fatalf("got %d of %d accepted: the generator must produce both outcomes", accepted, differentialCases)
+	}
+	if beyondBounds < differentialCases/100 {
+		t.Fatalf("got %d of %d deliveries beyond the bounds of webhook-signature: the generator must produce them", beyondBounds, differentialCases)
 	}
 }
 
@@ -101,7 +128,11 @@ func newDifferentialCase(rng *rand.Rand) differentialCase {
 	}
 	valid, other := sign(c.key), sign(otherKey)
 	var entries []string
-	for n := rng.Intn(5); n >= 0; n-- {
+	n := rng.Intn(5)
+	if rng.Intn(10) == 0 { // around the number of entries examined
+		n = webhooks.MaxSignatureEntries - 4 + rng.Intn(8)
+	}
+	for ; n >= 0; n-- {
 		entries = append(entries, pick(rng,
 			valid, valid, valid, valid, other,
 			"v1,"+base64.StdEncoding.EncodeToString(randomBytes(rng, 32)),
@@ -109,6 +140,10 @@ func newDifferentialCase(rng *rand.Rand) differentialCase {
 			"v1,", ",", "", "v1", strings.TrimPrefix(valid, "v1,"),
 			valid+",trailing", "v1,"+strings.TrimPrefix(valid, "v1,")[:10],
 		))
+	}
+	if rng.Intn(20) == 0 { // around the longest header accepted
+		long := "v1," + strings.Repeat("A", webhooks.MaxSignatureHeaderBytes-100+rng.Intn(200))
+		entries = append(entries[:0:0], pick(rng, append(entries, long), append([]string{long}, entries...))...)
 	}
 	sig := strings.Join(entries, pick(rng, " ", " ", "  ", ","))
 

@@ -40,17 +40,16 @@ func newSigningKey(key []byte) *signingKey {
 // verifies reports whether a v1 entry of the signature list matches the
 // delivery of body with webhook-id id and webhook-timestamp timestamp.
 //
-// It reads the list as the standard-webhooks library does: entries
-// separated by single spaces, each "<version>,<signature>[,...]", of which
-// only "v1" counts; and it compares as the library does, the candidate's text
-// with the standard base64 of the HMAC, in constant time (hmac.Equal). The
-// HMAC is computed only if some entry could match.
+// It reads the list as the standard-webhooks library does, up to its
+// [MaxSignatureEntries]th entry: entries separated by single spaces, each
+// "<version>,<signature>[,...]", of which only "v1" counts; and it compares
+// as the library does, the candidate's text with the standard base64 of the
+// HMAC, in constant time (hmac.Equal). The HMAC is computed only if some
+// entry could match.
 func (k *signingKey) verifies(id string, timestamp int64, body []byte, list string) bool {
 	var s *macState
 	matched := false
-	for rest, more := list, true; more && !matched; {
-		var entry string
-		entry, rest, more = strings.Cut(rest, " ")
+	for entry := range signatureEntries(list) {
 		version, sig, _ := strings.Cut(entry, ",")
 		sig, _, _ = strings.Cut(sig, ",")
 		if version != "v1" || len(sig) != signatureLen {
@@ -61,7 +60,9 @@ func (k *signingKey) verifies(id string, timestamp int64, body []byte, list stri
 			s.sign(id, timestamp, body)
 		}
 		copy(s.got[:], sig)
-		matched = hmac.Equal(s.got[:], s.want[:])
+		if matched = hmac.Equal(s.got[:], s.want[:]); matched {
+			break
+		}
 	}
 	if s != nil {
 		k.pool.Put(s)

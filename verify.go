@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"fmt"
+	"iter"
 	"net/http"
 	"net/textproto"
 	"strconv"
@@ -15,6 +16,21 @@ import (
 // [time.Time] without overflow; later ones are clamped to it, which keeps them
 // in the future of any clock.
 const maxTimestamp = 1 << 62
+
+// Bounds on the webhook-signature header, which OpenAI fills with one
+// signature, or two while a secret is rotated. They keep a hostile header
+// (a million blank entries) from costing more than a valid one. They are the
+// one way [Verifier.Verify] differs from the standard-webhooks library, which
+// reads every entry of a header of any length.
+const (
+	// MaxSignatureEntries is the number of space-separated entries of
+	// webhook-signature that are examined; the ones after it are ignored.
+	MaxSignatureEntries = 32
+	// MaxSignatureHeaderBytes is the length of the longest webhook-signature
+	// accepted: 32 entries of the longest signatures of the Standard
+	// Webhooks scheme fit in it.
+	MaxSignatureHeaderBytes = 4096
+)
 
 // A headerName is a header's name as the specification writes it and in the
 // canonical form that net/http stores it under.
@@ -65,14 +81,16 @@ func Sign(secret, msgID string, timestamp time.Time, body []byte, opts ...Option
 
 // Verify reports whether body and headers form an authentic, timely delivery.
 //
-// The signature is checked first: any of the space-separated "v1,"
-// signatures in webhook-signature may match the HMAC-SHA256 of
-// "<webhook-id>.<webhook-timestamp>.<body>", under any of the Verifier's
-// secrets, compared in constant time. Only then is the webhook-timestamp
-// compared with the clock, so [ErrTimestampTooOld] and [ErrTimestampTooNew]
-// are only ever reported for authentic deliveries. Verify accepts exactly the
-// deliveries that the standard-webhooks library's Verify accepts, without its
-// copies of the body: it allocates nothing, whatever the size of the body.
+// The signature is checked first: any of the first [MaxSignatureEntries]
+// space-separated "v1," signatures in webhook-signature may match the
+// HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>", under any of the
+// Verifier's secrets, compared in constant time; a webhook-signature longer
+// than [MaxSignatureHeaderBytes] is refused unread. Only then is the
+// webhook-timestamp compared with the clock, so [ErrTimestampTooOld] and
+// [ErrTimestampTooNew] are only ever reported for authentic deliveries.
+// Within those two bounds, Verify accepts exactly the deliveries that the
+// standard-webhooks library's Verify accepts, without its copies of the
+// body: it allocates nothing, whatever the size of the body.
 //
 // Header names are matched whatever their case, so headers may come from a
 // request or be built by hand with lower-case keys, as serverless platforms
@@ -111,7 +129,7 @@ func (v *Verifier) verify(body []byte, headers http.Header) (delivery, error) {
 
 // errNoSignatureEntry reports a webhook-signature in which nothing could be
 // a signature.
-var errNoSignatureEntry = fmt.Errorf("%w: %s has no \"<version>,<signature>\" entry", ErrInvalidHeader, HeaderSignature)
+var errNoSignatureEntry = fmt.Errorf("%w: %s has no \"<version>,<signature>\" entry in its first %d", ErrInvalidHeader, HeaderSignature, MaxSignatureEntries)
 
 // deliveryHeaders are the Standard Webhooks headers of a delivery, as read,
 // not yet verified.
@@ -122,7 +140,8 @@ type deliveryHeaders struct {
 }
 
 // readHeaders reads the three headers of a delivery: each must be present
-// and not empty, and webhook-timestamp an integer.
+// and not empty, webhook-timestamp an integer, and webhook-signature no
+// longer than [MaxSignatureHeaderBytes].
 func readHeaders(headers http.Header) (deliveryHeaders, error) {
 	id, err := header(headers, idHeader)
 	if err != nil {
@@ -135,6 +154,9 @@ func readHeaders(headers http.Header) (deliveryHeaders, error) {
 	sig, err := header(headers, signatureHeader)
 	if err != nil {
 		return deliveryHeaders{}, err
+	}
+	if len(sig) > MaxSignatureHeaderBytes {
+		return deliveryHeaders{}, fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalidHeader, HeaderSignature, MaxSignatureHeaderBytes)
 	}
 	timestamp, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
@@ -210,17 +232,30 @@ func header(h http.Header, hn headerName) (string, error) {
 	return values[0], nil
 }
 
-// hasSignatureEntry reports whether the webhook-signature list holds at least
-// one entry of the form "<version>,<signature>" with both parts non-empty.
-// Entries are separated by single spaces, as the standard-webhooks library
-// splits them.
+// hasSignatureEntry reports whether the first [MaxSignatureEntries] entries
+// of the webhook-signature list hold one of the form "<version>,<signature>"
+// with both parts non-empty.
 func hasSignatureEntry(list string) bool {
-	for rest := list; rest != ""; {
-		var entry string
-		entry, rest, _ = strings.Cut(rest, " ")
+	for entry := range signatureEntries(list) {
 		if version, sig, ok := strings.Cut(entry, ","); ok && version != "" && sig != "" {
 			return true
 		}
 	}
 	return false
+}
+
+// signatureEntries yields the first [MaxSignatureEntries] entries of the
+// webhook-signature list, split at single spaces, as the standard-webhooks
+// library splits them: two spaces make an empty entry.
+func signatureEntries(list string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		rest, more := list, true
+		for n := 0; more && n < MaxSignatureEntries; n++ {
+			var entry string
+			entry, rest, more = strings.Cut(rest, " ")
+			if !yield(entry) {
+				return
+			}
+		}
+	}
 }

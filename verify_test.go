@@ -117,6 +117,26 @@ func TestVerify(t *testing.T) {
 			d.headers.Set(webhooks.HeaderSignature, strings.TrimPrefix(d.headers.Get(webhooks.HeaderSignature), "v1,"))
 		}), wantErr: webhooks.ErrInvalidHeader},
 		{name: "signature list of spaces", delivery: with(func(d *testDelivery) { d.headers.Set(webhooks.HeaderSignature, "   ") }), wantErr: webhooks.ErrInvalidHeader},
+		{name: "valid signature as the last entry examined", delivery: with(func(d *testDelivery) {
+			d.headers.Set(webhooks.HeaderSignature, signatureAfter(webhooks.MaxSignatureEntries-1, d.headers.Get(webhooks.HeaderSignature)))
+		})},
+		{name: "valid signature after the entries examined", delivery: with(func(d *testDelivery) {
+			d.headers.Set(webhooks.HeaderSignature, signatureAfter(webhooks.MaxSignatureEntries, d.headers.Get(webhooks.HeaderSignature)))
+		}), wantErr: webhooks.ErrInvalidSignature},
+		{name: "valid signature after the entries examined, all of them empty", delivery: with(func(d *testDelivery) {
+			d.headers.Set(webhooks.HeaderSignature, strings.Repeat(" ", webhooks.MaxSignatureEntries)+d.headers.Get(webhooks.HeaderSignature))
+		}), wantErr: webhooks.ErrInvalidHeader},
+		{name: "signature header of the longest length accepted", delivery: with(func(d *testDelivery) {
+			sig := d.headers.Get(webhooks.HeaderSignature)
+			d.headers.Set(webhooks.HeaderSignature, sig+" v2,"+strings.Repeat("x", webhooks.MaxSignatureHeaderBytes-len(sig)-4))
+		})},
+		{name: "signature header one byte too long", delivery: with(func(d *testDelivery) {
+			sig := d.headers.Get(webhooks.HeaderSignature)
+			d.headers.Set(webhooks.HeaderSignature, sig+" v2,"+strings.Repeat("x", webhooks.MaxSignatureHeaderBytes-len(sig)-3))
+		}), wantErr: webhooks.ErrInvalidHeader},
+		{name: "a million blank entries", delivery: with(func(d *testDelivery) {
+			d.headers.Set(webhooks.HeaderSignature, strings.Repeat(" ", 1_000_000)+d.headers.Get(webhooks.HeaderSignature))
+		}), wantErr: webhooks.ErrInvalidHeader},
 		{name: "exactly the tolerance old", delivery: at(testNow.Add(-webhooks.DefaultTolerance))},
 		{name: "exactly the tolerance ahead", delivery: at(testNow.Add(webhooks.DefaultTolerance))},
 		{name: "one second too old", delivery: at(testNow.Add(-webhooks.DefaultTolerance - time.Second)), wantErr: webhooks.ErrTimestampTooOld},
@@ -456,4 +476,11 @@ func TestVerifierConcurrentUse(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
+}
+
+// signatureAfter returns the signature list of n invalid v1 entries, then
+// sig.
+func signatureAfter(n int, sig string) string {
+	invalid := "v1," + base64.StdEncoding.EncodeToString(make([]byte, 32))
+	return strings.Repeat(invalid+" ", n) + sig
 }
