@@ -25,7 +25,7 @@ type signingKey struct {
 // macState is one hash of a signingKey and the buffers it works in.
 type macState struct {
 	mac       hash.Hash
-	buf       [64]byte           // the id, in pieces, and the timestamp
+	buf       [128]byte          // "<id>.<timestamp>.", or the id in pieces
 	sum       [sha256.Size]byte  // the HMAC
 	want, got [signatureLen]byte // the expected signature, and a candidate
 }
@@ -38,7 +38,8 @@ func newSigningKey(key []byte) *signingKey {
 }
 
 // verifies reports whether a v1 entry of the signature list matches the
-// delivery of body with webhook-id id and webhook-timestamp timestamp.
+// delivery of body with webhook-id id and webhook-timestamp timestamp,
+// whose decimal text is decimal if not empty (see macState.sign).
 //
 // It reads the list as the standard-webhooks library does, up to its
 // [MaxSignatureEntries]th entry: entries separated by single spaces, each
@@ -46,7 +47,7 @@ func newSigningKey(key []byte) *signingKey {
 // as the library does, the candidate's text with the standard base64 of the
 // HMAC, in constant time (hmac.Equal). The HMAC is computed only if some
 // entry could match.
-func (k *signingKey) verifies(id string, timestamp int64, body []byte, list string) bool {
+func (k *signingKey) verifies(id string, timestamp int64, decimal string, body []byte, list string) bool {
 	var s *macState
 	matched := false
 	for entry := range signatureEntries(list) {
@@ -57,7 +58,7 @@ func (k *signingKey) verifies(id string, timestamp int64, body []byte, list stri
 		}
 		if s == nil {
 			s = k.pool.Get().(*macState)
-			s.sign(id, timestamp, body)
+			s.sign(id, timestamp, decimal, body)
 		}
 		copy(s.got[:], sig)
 		if matched = hmac.Equal(s.got[:], s.want[:]); matched {
@@ -70,16 +71,27 @@ func (k *signingKey) verifies(id string, timestamp int64, body []byte, list stri
 	return matched
 }
 
-// sign puts the signature of the delivery into s.want.
-func (s *macState) sign(id string, timestamp int64, body []byte) {
+// sign puts the signature of the delivery into s.want. The timestamp is
+// signed in decimal, as the standard-webhooks library formats it; decimal is
+// that text, if the caller has it, or empty.
+func (s *macState) sign(id string, timestamp int64, decimal string, body []byte) {
 	s.mac.Reset()
-	for rest := id; rest != ""; { // hash.Hash takes []byte; copy, not convert
-		n := copy(s.buf[:], rest)
-		s.mac.Write(s.buf[:n])
-		rest = rest[n:]
+	b := s.buf[:0]
+	if len(id)+len(".-9223372036854775808.") <= len(s.buf) {
+		b = append(b, id...)
+	} else {
+		for rest := id; rest != ""; { // hash.Hash takes []byte; copy, not convert
+			n := copy(s.buf[:], rest)
+			s.mac.Write(s.buf[:n])
+			rest = rest[n:]
+		}
 	}
-	b := append(s.buf[:0], '.')
-	b = strconv.AppendInt(b, timestamp, 10)
+	b = append(b, '.')
+	if decimal != "" {
+		b = append(b, decimal...)
+	} else {
+		b = strconv.AppendInt(b, timestamp, 10)
+	}
 	s.mac.Write(append(b, '.'))
 	s.mac.Write(body)
 	base64.StdEncoding.Encode(s.want[:], s.mac.Sum(s.sum[:0]))

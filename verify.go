@@ -115,7 +115,7 @@ func (v *Verifier) verify(body []byte, headers http.Header) (delivery, error) {
 	if err != nil {
 		return delivery{}, err
 	}
-	if !v.signed(m.id, m.timestamp, body, m.signatures) {
+	if !v.signed(m.id, m.timestamp, m.decimal, body, m.signatures) {
 		if !hasSignatureEntry(m.signatures) { // then say why nothing could match
 			return delivery{}, errNoSignatureEntry
 		}
@@ -135,7 +135,8 @@ var errNoSignatureEntry = fmt.Errorf("%w: %s has no \"<version>,<signature>\" en
 // not yet verified.
 type deliveryHeaders struct {
 	id         string
-	timestamp  int64 // Unix seconds
+	timestamp  int64  // Unix seconds
+	decimal    string // the timestamp as it is signed, if the header has it so; else empty
 	signatures string
 }
 
@@ -162,7 +163,11 @@ func readHeaders(headers http.Header) (deliveryHeaders, error) {
 	if err != nil {
 		return deliveryHeaders{}, fmt.Errorf("%w: %s is not an integer", ErrInvalidHeader, HeaderTimestamp)
 	}
-	return deliveryHeaders{id: id, timestamp: timestamp, signatures: sig}, nil
+	m := deliveryHeaders{id: id, timestamp: timestamp, signatures: sig}
+	if canonicalDecimal(ts) {
+		m.decimal = ts
+	}
+	return m, nil
 }
 
 // checkBeforeBody checks what can be checked of a delivery before its body
@@ -184,13 +189,21 @@ func (v *Verifier) checkBeforeBody(headers http.Header) error {
 
 // signed reports whether the signature list matches the delivery under any
 // of v's keys.
-func (v *Verifier) signed(id string, timestamp int64, body []byte, list string) bool {
+func (v *Verifier) signed(id string, timestamp int64, decimal string, body []byte, list string) bool {
 	for _, k := range v.keys {
-		if k.verifies(id, timestamp, body, list) {
+		if k.verifies(id, timestamp, decimal, body, list) {
 			return true
 		}
 	}
 	return false
+}
+
+// canonicalDecimal reports whether s, which strconv.ParseInt reads, is
+// written as strconv.FormatInt writes it: no sign but a minus, and no
+// leading zero.
+func canonicalDecimal(s string) bool {
+	digits := strings.TrimPrefix(s, "-")
+	return s[0] != '+' && digits != "" && (digits[0] != '0' || s == "0")
 }
 
 // checkTimestamp compares a signed timestamp (Unix seconds) with v's clock.
@@ -217,7 +230,7 @@ func header(h http.Header, hn headerName) (string, error) {
 	if !ok {
 		matches := 0
 		for k, vs := range h {
-			if textproto.CanonicalMIMEHeaderKey(k) == hn.canonical {
+			if equalFoldASCII(k, hn.canonical) { // as CanonicalMIMEHeaderKey(k) == hn.canonical, without a copy of k
 				values = vs
 				matches++
 			}
@@ -230,6 +243,28 @@ func header(h http.Header, hn headerName) (string, error) {
 		return "", fmt.Errorf("%w: %s", ErrMissingHeader, hn.name)
 	}
 	return values[0], nil
+}
+
+// equalFoldASCII reports whether a and b are equal when ASCII letters are
+// compared without case. Unlike strings.EqualFold it folds nothing else: a
+// key with the Kelvin sign "K" is not "webhook-id", for net/http either.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // hasSignatureEntry reports whether the first [MaxSignatureEntries] entries

@@ -185,6 +185,10 @@ func TestVerify(t *testing.T) {
 				"webhook-signature": {d.headers.Get(webhooks.HeaderSignature)},
 			}
 		}), wantErr: webhooks.ErrInvalidSignature},
+		{name: "a key with the Kelvin sign is not webhook-id", delivery: with(func(d *testDelivery) {
+			d.headers["webhoo\u212a-id"] = []string{id}
+			d.headers.Del(webhooks.HeaderID)
+		}), wantErr: webhooks.ErrMissingHeader},
 		{name: "two non-canonical spellings of one header", delivery: with(func(d *testDelivery) {
 			d.headers["webhook-id"] = []string{id}
 			d.headers["WEBHOOK-ID"] = []string{"wh_other"}
