@@ -25,7 +25,9 @@ import (
 // string, or a nil pointer for an optional object such as
 // [AgentSessionCreatedWebhookEventData.Connect]. An event of any other type
 // decodes to an [UnknownEvent]. Fields the schema does not name are ignored,
-// and so are values of open enumerations that have no constant yet.
+// and so are values of open enumerations that have no constant yet; a typed
+// event's Data.Raw keeps them, as a slice of body, which the caller must
+// then not modify while it uses Raw (see [Event]).
 //
 // Anything else gives an error matching [ErrInvalidPayload] that names the
 // field and what was wrong, and a nil Event. That includes, beyond what
@@ -65,6 +67,9 @@ type decodable interface {
 	complete() bool
 	// decodedType returns the type field as decoded.
 	decodedType() EventType
+	// withRaw returns the event with the raw fields that alias body set:
+	// Data.Raw of a typed event (see rawdata.go).
+	withRaw(body []byte) Event
 }
 
 // Before decoding, ParseEvent puts unset into the required strings and
@@ -112,7 +117,7 @@ func decodeAs[E decodable](body []byte, e E) (Event, error) {
 	if e.decodedType() != e.EventType() {
 		return nil, fieldError("type", "not where a JSON parser finds it")
 	}
-	return e, nil
+	return e.withRaw(body), nil
 }
 
 // allOf reports whether ok holds for every element of s.

@@ -40,6 +40,24 @@ func (t EventType) Known() bool {
 //		// A type added after this version; e.Data holds the raw JSON.
 //	}
 //
+// A typed event keeps what the catalogue does not name yet. Its Data.Raw
+// holds the delivery's data object exactly as received, a slice of the body
+// (not a copy), to decode members OpenAI added before this package did; and
+// for each optional field, a Data.Has<Field> method (such as
+// [AgentSessionCreatedWebhookEventData.HasEnvironmentID]) reports whether
+// the member was there, a JSON null included. openai-go's structs offer this
+// through RawJSON() on every struct and JSON.<Field> on every field,
+// JSON.ExtraFields included. Here Raw covers the data object, nested objects
+// included, but not the envelope (a member OpenAI added beside "data" would
+// not be kept), and only optional fields have a Has method, since a required
+// one is always there.
+//
+// Raw is a slice, so the structs are not comparable: == on two of them does
+// not compile, and == on two Event values that hold one panics. Two
+// decodings of one body are equal under reflect.DeepEqual (and testify's
+// assert.Equal); a decoded event equals a struct literal once its Data.Raw
+// is set to nil, as it is in the literal.
+//
 // Only this package's types implement Event.
 type Event interface {
 	// EventID returns the event's unique ID, the "id" field ("evt_...").
@@ -64,7 +82,10 @@ type UnknownEvent struct {
 	// CreatedAt is when the event was created, in seconds since the Unix
 	// epoch.
 	CreatedAt int64 `json:"created_at" schema:"required"`
-	// Data is the event's payload: a JSON object, as received.
+	// Data is the event's payload: a JSON object, as received. Unlike the
+	// Data.Raw of a typed event, a slice of the body, it is a copy, which
+	// stays valid when the body is reused: decoding makes it (json.RawMessage
+	// copies what it decodes), so aliasing the body would save nothing.
 	Data jsonv1.RawMessage `json:"data" schema:"required"`
 	// Type is the event's type, one that [EventType.Known] reports false for.
 	Type EventType `json:"type" schema:"required,nonempty"`
@@ -89,6 +110,10 @@ func (e UnknownEvent) complete() bool {
 }
 
 func (e UnknownEvent) decodedType() EventType { return e.Type }
+
+// withRaw returns e: its Data is already the data object as received, in
+// the copy that decoding made (see [UnknownEvent.Data]).
+func (e UnknownEvent) withRaw([]byte) Event { return e }
 
 // objectEvent is the value of every event's "object" field.
 const objectEvent = "event"

@@ -2,7 +2,10 @@
 
 package webhooks
 
-import "time"
+import (
+	"encoding/json/jsontext"
+	"time"
+)
 
 // The types of the events this package decodes into structs of their own.
 const (
@@ -340,6 +343,16 @@ type AgentEnvironmentExpiredWebhookEvent struct {
 type AgentEnvironmentExpiredWebhookEventData struct {
 	// ID is the ID of the environment (ccarenv_...).
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -372,6 +385,11 @@ func (e AgentEnvironmentExpiredWebhookEvent) complete() bool {
 
 func (e AgentEnvironmentExpiredWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e AgentEnvironmentExpiredWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // AgentEnvironmentFailedWebhookEvent is sent when an OpenAI-hosted agent
 // environment prepared in advance failed to set up, before any session used
 // it. Subscribe to it on a project webhook endpoint.
@@ -397,6 +415,16 @@ type AgentEnvironmentFailedWebhookEvent struct {
 type AgentEnvironmentFailedWebhookEventData struct {
 	// ID is the ID of the environment (ccarenv_...).
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -429,6 +457,11 @@ func (e AgentEnvironmentFailedWebhookEvent) complete() bool {
 
 func (e AgentEnvironmentFailedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e AgentEnvironmentFailedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // AgentEnvironmentReadyWebhookEvent is sent when an OpenAI-hosted agent
 // environment prepared in advance has finished setting up and waits for a
 // session. Subscribe to it on a project webhook endpoint.
@@ -454,6 +487,16 @@ type AgentEnvironmentReadyWebhookEvent struct {
 type AgentEnvironmentReadyWebhookEventData struct {
 	// ID is the ID of the environment (ccarenv_...).
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -486,6 +529,11 @@ func (e AgentEnvironmentReadyWebhookEvent) complete() bool {
 
 func (e AgentEnvironmentReadyWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e AgentEnvironmentReadyWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // AgentEnvironmentSuspendedWebhookEvent is sent when an agent environment
 // has been suspended: it can be resumed from its snapshot. Subscribe to it
 // on a project webhook endpoint.
@@ -511,6 +559,16 @@ type AgentEnvironmentSuspendedWebhookEvent struct {
 type AgentEnvironmentSuspendedWebhookEventData struct {
 	// ID is the ID of the environment (ccarenv_...).
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -543,6 +601,11 @@ func (e AgentEnvironmentSuspendedWebhookEvent) complete() bool {
 
 func (e AgentEnvironmentSuspendedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e AgentEnvironmentSuspendedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // AgentSessionActionRequiredWebhookEvent is sent when an agent session waits
 // for an action of yours: a function result, an approval of a computer-use
 // step or of an MCP tool call, or its environment to connect. The event says
@@ -574,6 +637,16 @@ type AgentSessionActionRequiredWebhookEventData struct {
 	ID string `json:"id" schema:"required,nonempty"`
 	// RequiredAction says what kind of action the session waits for.
 	RequiredAction AgentSessionActionRequiredWebhookEventDataRequiredAction `json:"required_action" schema:"required"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // AgentSessionActionRequiredWebhookEventDataRequiredAction is the action
@@ -616,6 +689,11 @@ func (e AgentSessionActionRequiredWebhookEvent) complete() bool {
 
 func (e AgentSessionActionRequiredWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e AgentSessionActionRequiredWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // AgentSessionCreatedWebhookEvent is sent when an agent session has been
 // created. Subscribe to it on a project webhook endpoint.
 type AgentSessionCreatedWebhookEvent struct {
@@ -650,6 +728,39 @@ type AgentSessionCreatedWebhookEventData struct {
 	// EnvironmentID is the ID of the session's environment (ccarenv_...), or
 	// empty when the session has none (EnvironmentTypeNone).
 	EnvironmentID string `json:"environment_id,omitzero"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
+}
+
+// HasConnect reports whether the delivery's data had the member "connect". A
+// JSON null counts as present, although it leaves Connect nil as absence
+// does. It reads d.Raw; when Raw is nil, as in a struct built by hand, it
+// reports whether Connect is not its zero value.
+func (d AgentSessionCreatedWebhookEventData) HasConnect() bool {
+	if d.Raw == nil {
+		return d.Connect != nil
+	}
+	return memberValue(d.Raw, "connect") != nil
+}
+
+// HasEnvironmentID reports whether the delivery's data had the member
+// "environment_id". A JSON null counts as present, although it leaves
+// EnvironmentID empty as absence does. It reads d.Raw; when Raw is nil, as
+// in a struct built by hand, it reports whether EnvironmentID is not its
+// zero value.
+func (d AgentSessionCreatedWebhookEventData) HasEnvironmentID() bool {
+	if d.Raw == nil {
+		return d.EnvironmentID != ""
+	}
+	return memberValue(d.Raw, "environment_id") != nil
 }
 
 // AgentSessionCreatedWebhookEventDataConnect is what a self-hosted
@@ -691,6 +802,11 @@ func (e AgentSessionCreatedWebhookEvent) complete() bool {
 
 func (e AgentSessionCreatedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e AgentSessionCreatedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // AgentSessionFailedWebhookEvent is sent when an agent session has failed.
 // The event carries no error; retrieve the session to learn what went wrong.
 // Subscribe to it on a project webhook endpoint.
@@ -723,6 +839,28 @@ type AgentSessionFailedWebhookEventData struct {
 	// EnvironmentID is the ID of the session's environment (ccarenv_...), or
 	// empty when the session has none (EnvironmentTypeNone).
 	EnvironmentID string `json:"environment_id,omitzero"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
+}
+
+// HasEnvironmentID reports whether the delivery's data had the member
+// "environment_id". A JSON null counts as present, although it leaves
+// EnvironmentID empty as absence does. It reads d.Raw; when Raw is nil, as
+// in a struct built by hand, it reports whether EnvironmentID is not its
+// zero value.
+func (d AgentSessionFailedWebhookEventData) HasEnvironmentID() bool {
+	if d.Raw == nil {
+		return d.EnvironmentID != ""
+	}
+	return memberValue(d.Raw, "environment_id") != nil
 }
 
 // EventID returns e.ID.
@@ -754,6 +892,11 @@ func (e AgentSessionFailedWebhookEvent) complete() bool {
 }
 
 func (e AgentSessionFailedWebhookEvent) decodedType() EventType { return e.Type }
+
+func (e AgentSessionFailedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
 
 // AgentSessionIdleWebhookEvent is sent when an agent session has become idle
 // and is ready for more input. Idle does not mean that the session's last
@@ -787,6 +930,28 @@ type AgentSessionIdleWebhookEventData struct {
 	// EnvironmentID is the ID of the session's environment (ccarenv_...), or
 	// empty when the session has none (EnvironmentTypeNone).
 	EnvironmentID string `json:"environment_id,omitzero"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
+}
+
+// HasEnvironmentID reports whether the delivery's data had the member
+// "environment_id". A JSON null counts as present, although it leaves
+// EnvironmentID empty as absence does. It reads d.Raw; when Raw is nil, as
+// in a struct built by hand, it reports whether EnvironmentID is not its
+// zero value.
+func (d AgentSessionIdleWebhookEventData) HasEnvironmentID() bool {
+	if d.Raw == nil {
+		return d.EnvironmentID != ""
+	}
+	return memberValue(d.Raw, "environment_id") != nil
 }
 
 // EventID returns e.ID.
@@ -819,6 +984,11 @@ func (e AgentSessionIdleWebhookEvent) complete() bool {
 
 func (e AgentSessionIdleWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e AgentSessionIdleWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // AgentSessionInProgressWebhookEvent is sent when an agent session has
 // started to work on a turn. Subscribe to it on a project webhook endpoint.
 type AgentSessionInProgressWebhookEvent struct {
@@ -850,6 +1020,28 @@ type AgentSessionInProgressWebhookEventData struct {
 	// EnvironmentID is the ID of the session's environment (ccarenv_...), or
 	// empty when the session has none (EnvironmentTypeNone).
 	EnvironmentID string `json:"environment_id,omitzero"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
+}
+
+// HasEnvironmentID reports whether the delivery's data had the member
+// "environment_id". A JSON null counts as present, although it leaves
+// EnvironmentID empty as absence does. It reads d.Raw; when Raw is nil, as
+// in a struct built by hand, it reports whether EnvironmentID is not its
+// zero value.
+func (d AgentSessionInProgressWebhookEventData) HasEnvironmentID() bool {
+	if d.Raw == nil {
+		return d.EnvironmentID != ""
+	}
+	return memberValue(d.Raw, "environment_id") != nil
 }
 
 // EventID returns e.ID.
@@ -884,6 +1076,11 @@ func (e AgentSessionInProgressWebhookEvent) complete() bool {
 
 func (e AgentSessionInProgressWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e AgentSessionInProgressWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // BatchCancelledWebhookEvent is sent when a batch has been cancelled.
 // Subscribe to it on a project webhook endpoint.
 type BatchCancelledWebhookEvent struct {
@@ -909,6 +1106,16 @@ type BatchCancelledWebhookEventData struct {
 	// ID is the ID of the batch (batch_...); GET /v1/batches/{id} returns
 	// it, with its output and error files.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -939,6 +1146,11 @@ func (e BatchCancelledWebhookEvent) complete() bool {
 
 func (e BatchCancelledWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e BatchCancelledWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // BatchCompletedWebhookEvent is sent when a batch has completed: its results
 // are in its output file. Subscribe to it on a project webhook endpoint.
 type BatchCompletedWebhookEvent struct {
@@ -964,6 +1176,16 @@ type BatchCompletedWebhookEventData struct {
 	// ID is the ID of the batch (batch_...); GET /v1/batches/{id} returns
 	// it, with its output and error files.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -994,6 +1216,11 @@ func (e BatchCompletedWebhookEvent) complete() bool {
 
 func (e BatchCompletedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e BatchCompletedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // BatchExpiredWebhookEvent is sent when a batch has expired before it could
 // complete within its completion window. Subscribe to it on a project
 // webhook endpoint.
@@ -1019,6 +1246,16 @@ type BatchExpiredWebhookEventData struct {
 	// ID is the ID of the batch (batch_...); GET /v1/batches/{id} returns
 	// it, with its output and error files.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1049,6 +1286,11 @@ func (e BatchExpiredWebhookEvent) complete() bool {
 
 func (e BatchExpiredWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e BatchExpiredWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // BatchFailedWebhookEvent is sent when a batch has failed. Subscribe to it
 // on a project webhook endpoint.
 type BatchFailedWebhookEvent struct {
@@ -1073,6 +1315,16 @@ type BatchFailedWebhookEventData struct {
 	// ID is the ID of the batch (batch_...); GET /v1/batches/{id} returns
 	// it, with its output and error files.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1103,6 +1355,11 @@ func (e BatchFailedWebhookEvent) complete() bool {
 
 func (e BatchFailedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e BatchFailedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // EvalRunCanceledWebhookEvent is sent when an eval run has been canceled.
 // Subscribe to it on a project webhook endpoint.
 type EvalRunCanceledWebhookEvent struct {
@@ -1127,6 +1384,16 @@ type EvalRunCanceledWebhookEvent struct {
 type EvalRunCanceledWebhookEventData struct {
 	// ID is the ID of the eval run (evalrun_...).
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1157,6 +1424,11 @@ func (e EvalRunCanceledWebhookEvent) complete() bool {
 
 func (e EvalRunCanceledWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e EvalRunCanceledWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // EvalRunFailedWebhookEvent is sent when an eval run has failed. Subscribe
 // to it on a project webhook endpoint.
 type EvalRunFailedWebhookEvent struct {
@@ -1180,6 +1452,16 @@ type EvalRunFailedWebhookEvent struct {
 type EvalRunFailedWebhookEventData struct {
 	// ID is the ID of the eval run (evalrun_...).
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1210,6 +1492,11 @@ func (e EvalRunFailedWebhookEvent) complete() bool {
 
 func (e EvalRunFailedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e EvalRunFailedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // EvalRunSucceededWebhookEvent is sent when an eval run has succeeded.
 // Subscribe to it on a project webhook endpoint.
 type EvalRunSucceededWebhookEvent struct {
@@ -1234,6 +1521,16 @@ type EvalRunSucceededWebhookEvent struct {
 type EvalRunSucceededWebhookEventData struct {
 	// ID is the ID of the eval run (evalrun_...).
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1264,6 +1561,11 @@ func (e EvalRunSucceededWebhookEvent) complete() bool {
 
 func (e EvalRunSucceededWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e EvalRunSucceededWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // FineTuningJobCancelledWebhookEvent is sent when a fine-tuning job has been
 // cancelled. Subscribe to it on a project webhook endpoint.
 type FineTuningJobCancelledWebhookEvent struct {
@@ -1289,6 +1591,16 @@ type FineTuningJobCancelledWebhookEventData struct {
 	// ID is the ID of the fine-tuning job (ftjob-...); GET
 	// /v1/fine_tuning/jobs/{id} returns it.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1321,6 +1633,11 @@ func (e FineTuningJobCancelledWebhookEvent) complete() bool {
 
 func (e FineTuningJobCancelledWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e FineTuningJobCancelledWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // FineTuningJobFailedWebhookEvent is sent when a fine-tuning job has failed.
 // Subscribe to it on a project webhook endpoint.
 type FineTuningJobFailedWebhookEvent struct {
@@ -1346,6 +1663,16 @@ type FineTuningJobFailedWebhookEventData struct {
 	// ID is the ID of the fine-tuning job (ftjob-...); GET
 	// /v1/fine_tuning/jobs/{id} returns it.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1376,6 +1703,11 @@ func (e FineTuningJobFailedWebhookEvent) complete() bool {
 
 func (e FineTuningJobFailedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e FineTuningJobFailedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // FineTuningJobSucceededWebhookEvent is sent when a fine-tuning job has
 // succeeded: its model is ready to use. Subscribe to it on a project webhook
 // endpoint.
@@ -1402,6 +1734,16 @@ type FineTuningJobSucceededWebhookEventData struct {
 	// ID is the ID of the fine-tuning job (ftjob-...); GET
 	// /v1/fine_tuning/jobs/{id} returns it.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1433,6 +1775,11 @@ func (e FineTuningJobSucceededWebhookEvent) complete() bool {
 }
 
 func (e FineTuningJobSucceededWebhookEvent) decodedType() EventType { return e.Type }
+
+func (e FineTuningJobSucceededWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
 
 // LiveCallIncomingWebhookEvent is sent when a SIP call waits to be accepted
 // or rejected through the Live API. OpenAI still sends it to the
@@ -1477,6 +1824,28 @@ type LiveCallIncomingWebhookEventData struct {
 	// (SipMediaSecuritySRTP or SipMediaSecurityRTP), or is empty when OpenAI
 	// does not know.
 	SipMediaSecurity SipMediaSecurity `json:"sip_media_security,omitzero"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
+}
+
+// HasSipMediaSecurity reports whether the delivery's data had the member
+// "sip_media_security". A JSON null counts as present, although it leaves
+// SipMediaSecurity empty as absence does. It reads d.Raw; when Raw is nil,
+// as in a struct built by hand, it reports whether SipMediaSecurity is not
+// its zero value.
+func (d LiveCallIncomingWebhookEventData) HasSipMediaSecurity() bool {
+	if d.Raw == nil {
+		return d.SipMediaSecurity != ""
+	}
+	return memberValue(d.Raw, "sip_media_security") != nil
 }
 
 // LiveCallIncomingWebhookEventDataSipHeader is a [SipHeader], under the name
@@ -1513,6 +1882,11 @@ func (e LiveCallIncomingWebhookEvent) complete() bool {
 
 func (e LiveCallIncomingWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e LiveCallIncomingWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // LiveTransportConnectedWebhookEvent is sent when a direct Live WebRTC
 // session has been created, or an Instant Connect session has become active.
 // Its SessionID is what attaches a sideband connection that observes the
@@ -1544,6 +1918,16 @@ type LiveTransportConnectedWebhookEventData struct {
 	// Type is the transport of the session: "webrtc", the only one today;
 	// OpenAI may add others.
 	Type string `json:"type" schema:"required"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1577,6 +1961,11 @@ func (e LiveTransportConnectedWebhookEvent) complete() bool {
 }
 
 func (e LiveTransportConnectedWebhookEvent) decodedType() EventType { return e.Type }
+
+func (e LiveTransportConnectedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
 
 // LiveTransportIncomingWebhookEvent is sent when a SIP call waits to be
 // accepted or rejected through the Live API. One pending call can also
@@ -1621,6 +2010,28 @@ type LiveTransportIncomingWebhookEventData struct {
 	// (SipMediaSecuritySRTP or SipMediaSecurityRTP), or is empty when OpenAI
 	// does not know.
 	SipMediaSecurity SipMediaSecurity `json:"sip_media_security,omitzero"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
+}
+
+// HasSipMediaSecurity reports whether the delivery's data had the member
+// "sip_media_security". A JSON null counts as present, although it leaves
+// SipMediaSecurity empty as absence does. It reads d.Raw; when Raw is nil,
+// as in a struct built by hand, it reports whether SipMediaSecurity is not
+// its zero value.
+func (d LiveTransportIncomingWebhookEventData) HasSipMediaSecurity() bool {
+	if d.Raw == nil {
+		return d.SipMediaSecurity != ""
+	}
+	return memberValue(d.Raw, "sip_media_security") != nil
 }
 
 // LiveTransportIncomingWebhookEventDataSipHeader is a [SipHeader], under the
@@ -1661,6 +2072,11 @@ func (e LiveTransportIncomingWebhookEvent) complete() bool {
 
 func (e LiveTransportIncomingWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e LiveTransportIncomingWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // RealtimeCallIncomingWebhookEvent is sent when a SIP call waits to be
 // accepted or rejected through the Realtime API. One pending call can also
 // produce a live.transport.incoming event: the first accept that succeeds,
@@ -1698,6 +2114,28 @@ type RealtimeCallIncomingWebhookEventData struct {
 	// (SipMediaSecuritySRTP or SipMediaSecurityRTP), or is empty when OpenAI
 	// does not know.
 	SipMediaSecurity SipMediaSecurity `json:"sip_media_security,omitzero"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
+}
+
+// HasSipMediaSecurity reports whether the delivery's data had the member
+// "sip_media_security". A JSON null counts as present, although it leaves
+// SipMediaSecurity empty as absence does. It reads d.Raw; when Raw is nil,
+// as in a struct built by hand, it reports whether SipMediaSecurity is not
+// its zero value.
+func (d RealtimeCallIncomingWebhookEventData) HasSipMediaSecurity() bool {
+	if d.Raw == nil {
+		return d.SipMediaSecurity != ""
+	}
+	return memberValue(d.Raw, "sip_media_security") != nil
 }
 
 // RealtimeCallIncomingWebhookEventDataSipHeader is a [SipHeader], under the
@@ -1734,6 +2172,11 @@ func (e RealtimeCallIncomingWebhookEvent) complete() bool {
 
 func (e RealtimeCallIncomingWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e RealtimeCallIncomingWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // ResponseCancelledWebhookEvent is sent when a background response has been
 // cancelled. Only responses created with background set to true send it.
 // Subscribe to it on a project webhook endpoint.
@@ -1760,6 +2203,16 @@ type ResponseCancelledWebhookEventData struct {
 	// ID is the ID of the response (resp_...); GET /v1/responses/{id}
 	// returns it.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1790,6 +2243,11 @@ func (e ResponseCancelledWebhookEvent) complete() bool {
 
 func (e ResponseCancelledWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e ResponseCancelledWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // ResponseCompletedWebhookEvent is sent when a background response has
 // completed. Only responses created with background set to true send it.
 // Subscribe to it on a project webhook endpoint.
@@ -1816,6 +2274,16 @@ type ResponseCompletedWebhookEventData struct {
 	// ID is the ID of the response (resp_...); GET /v1/responses/{id}
 	// returns it.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1846,6 +2314,11 @@ func (e ResponseCompletedWebhookEvent) complete() bool {
 
 func (e ResponseCompletedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e ResponseCompletedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // ResponseFailedWebhookEvent is sent when a background response has failed.
 // Only responses created with background set to true send it. Subscribe to
 // it on a project webhook endpoint.
@@ -1872,6 +2345,16 @@ type ResponseFailedWebhookEventData struct {
 	// ID is the ID of the response (resp_...); GET /v1/responses/{id}
 	// returns it.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1902,6 +2385,11 @@ func (e ResponseFailedWebhookEvent) complete() bool {
 
 func (e ResponseFailedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e ResponseFailedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // ResponseIncompleteWebhookEvent is sent when a background response has
 // stopped before it was complete, for example at its token limit. Only
 // responses created with background set to true send it. Subscribe to it on
@@ -1929,6 +2417,16 @@ type ResponseIncompleteWebhookEventData struct {
 	// ID is the ID of the response (resp_...); GET /v1/responses/{id}
 	// returns it.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -1959,6 +2457,11 @@ func (e ResponseIncompleteWebhookEvent) complete() bool {
 
 func (e ResponseIncompleteWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e ResponseIncompleteWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // SafetyAlertCreatedWebhookEvent is sent when an approved safety alert about
 // an API project is available. Subscribe to it on a project webhook
 // endpoint. Answering 410 Gone also stops OpenAI's retries of a safety
@@ -1986,6 +2489,16 @@ type SafetyAlertCreatedWebhookEventData struct {
 	// ID is the ID of the safety alert; GET /v1/safety/alerts/{id} returns
 	// it, to a key with the api.safety.alerts.read scope.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -2016,6 +2529,11 @@ func (e SafetyAlertCreatedWebhookEvent) complete() bool {
 
 func (e SafetyAlertCreatedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e SafetyAlertCreatedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // SafetyDeactivationIssuedWebhookEvent is sent when OpenAI has issued a
 // deactivation for a safety identifier of your organization. Organization
 // webhook endpoints receive it, not project ones. Answering 410 Gone also
@@ -2043,6 +2561,16 @@ type SafetyDeactivationIssuedWebhookEventData struct {
 	// ID is the ID of the safety case; GET /v1/safety/cases/{id} returns it,
 	// to a key with read access to Safety.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -2075,6 +2603,11 @@ func (e SafetyDeactivationIssuedWebhookEvent) complete() bool {
 
 func (e SafetyDeactivationIssuedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e SafetyDeactivationIssuedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // SafetyOrgAlertCreatedWebhookEvent is sent when an approved safety alert
 // about an enterprise workspace is available. Organization and workspace
 // webhook endpoints receive it, not project ones. OpenAI's API description
@@ -2105,6 +2638,16 @@ type SafetyOrgAlertCreatedWebhookEventData struct {
 	// ID is the ID of the safety alert; see the event's documentation for
 	// where to read it.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -2137,6 +2680,11 @@ func (e SafetyOrgAlertCreatedWebhookEvent) complete() bool {
 
 func (e SafetyOrgAlertCreatedWebhookEvent) decodedType() EventType { return e.Type }
 
+func (e SafetyOrgAlertCreatedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}
+
 // SafetyWarningIssuedWebhookEvent is sent when OpenAI has issued a warning
 // for a safety identifier of your organization. Organization webhook
 // endpoints receive it, not project ones. Answering 410 Gone also stops
@@ -2164,6 +2712,16 @@ type SafetyWarningIssuedWebhookEventData struct {
 	// ID is the ID of the safety case; GET /v1/safety/cases/{id} returns it,
 	// to a key with read access to Safety.
 	ID string `json:"id" schema:"required,nonempty"`
+	// Raw is the delivery's data object exactly as received: the bytes of
+	// the body given to ParseEvent (or Unwrap), which it aliases, not a
+	// copy. It keeps what the catalogue does not name yet, for the caller to
+	// decode: json.Unmarshal(e.Data.Raw, &mine). The caller must not modify
+	// the body while it uses Raw. Raw is nil in a struct built by hand or
+	// decoded by json.Unmarshal, and json.Marshal ignores it, so that a
+	// struct literal marshals to its own body. Being a slice, it makes the
+	// struct incomparable with ==; assert.Equal of a decoded event with a
+	// literal needs Raw set to nil first.
+	Raw jsontext.Value `json:"-"`
 }
 
 // EventID returns e.ID.
@@ -2193,3 +2751,8 @@ func (e SafetyWarningIssuedWebhookEvent) complete() bool {
 }
 
 func (e SafetyWarningIssuedWebhookEvent) decodedType() EventType { return e.Type }
+
+func (e SafetyWarningIssuedWebhookEvent) withRaw(body []byte) Event {
+	e.Data.Raw = rawData(body)
+	return e
+}

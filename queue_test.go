@@ -85,7 +85,7 @@ func TestHandlerWithQueue(t *testing.T) {
 			}), webhooks.WithQueue(q))
 		require.NoError(t, h.Process(context.Background(), q.deliv["wh_q1"], q.jobs["wh_q1"]))
 		require.Len(t, calls, 1)
-		assert.Equal(t, fixtureEvents[webhooks.EventTypeBatchCompleted], calls[0])
+		assert.Equal(t, fixtureEvents[webhooks.EventTypeBatchCompleted], withoutRaw(calls[0]))
 		assert.Equal(t, "wh_q1", got.ID)
 		require.NoError(t, h.Process(context.Background(), webhooks.Delivery{ID: "wh_x"}, fixture(t, webhooks.EventTypeBatchFailed)),
 			"a type without a callback is done")

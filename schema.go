@@ -93,6 +93,9 @@ func checkObject(dec *jsontext.Decoder, t reflect.Type, path string) error {
 	var fields []schemaField
 	for sf := range t.Fields() {
 		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "-" {
+			continue // Raw, which decoding leaves alone
+		}
 		schema := sf.Tag.Get("schema")
 		fields = append(fields, schemaField{
 			name:     name,

@@ -80,7 +80,8 @@ const payloadsPerType = 300
 // enumerations, zero to five SIP headers, unknown members at every level,
 // compact or pretty-printed. It signs each, unwraps it with openai-go and
 // with this library, and checks that both read the same value into every
-// field of the same name.
+// field of the same name, the same JSON of data, and the same presence of
+// every optional member (see compareFields).
 func TestDecodesLikeOpenAIGo(t *testing.T) {
 	client := openai.NewClient(option.WithWebhookSecret(secret), option.WithAPIKey("unused"))
 	v := mustVerifier(t)
@@ -197,9 +198,11 @@ func unknownValue(rng *rand.Rand) any {
 }
 
 // compareFields compares every field of ours with the field of the same name
-// in theirs, recursively, and returns the first difference. openai-go's
-// metadata field JSON is not compared; an optional object that this library
-// leaves nil is openai-go's zero struct.
+// in theirs, recursively, and returns the first difference. An optional
+// object that this library leaves nil is openai-go's zero struct. A data
+// struct's Raw is compared with openai-go's RawJSON(), and each of its
+// Has<Field>() methods with whether openai-go's JSON.<Field> has a raw value
+// (a null included, as Has counts it).
 func compareFields(ours, theirs reflect.Value, path string) string {
 	if ours.Kind() == reflect.Pointer {
 		if ours.IsNil() {
@@ -218,12 +221,29 @@ func compareFields(ours, theirs reflect.Value, path string) string {
 	case reflect.Struct:
 		for i := range ours.NumField() {
 			name := ours.Type().Field(i).Name
+			if name == "Raw" {
+				if got, want := string(ours.Field(i).Bytes()), theirs.MethodByName("RawJSON").Call(nil)[0].String(); got != want {
+					return fmt.Sprintf("%s.Raw: %q, openai-go's RawJSON() %q", path, got, want)
+				}
+				continue
+			}
 			other := theirs.FieldByName(name)
 			if !other.IsValid() {
 				return fmt.Sprintf("%s.%s: openai-go has no such field", path, name)
 			}
 			if diff := compareFields(ours.Field(i), other, path+"."+name); diff != "" {
 				return diff
+			}
+		}
+		for m := range ours.Type().Methods() {
+			field, ok := strings.CutPrefix(m.Name, "Has")
+			if !ok {
+				continue
+			}
+			got := ours.Method(m.Index).Call(nil)[0].Bool()
+			raw := theirs.FieldByName("JSON").FieldByName(field).MethodByName("Raw").Call(nil)[0].String()
+			if want := raw != ""; got != want {
+				return fmt.Sprintf("%s.%s(): %v, openai-go's JSON.%s.Raw() %q", path, m.Name, got, field, raw)
 			}
 		}
 	case reflect.Slice:
