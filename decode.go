@@ -233,51 +233,17 @@ func typeGuess(b []byte) ([]byte, bool) {
 	return unquote(b[v : end+1]), true
 }
 
-// structural marks the bytes that peekType stops at outside strings.
-var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
-
 // peekType returns the top-level "type" string of a JSON object, unescaped,
 // without decoding the object, so that ParseEvent decodes the body once, into
 // the struct of its type. It reads only up to that member, which OpenAI
-// sends before "data", jumping from quote to quote. It is exact for valid
-// JSON, and safe for anything else, which decoding then rejects.
+// sends before "data", walking the members as memberValue does. It is exact
+// for valid JSON, and safe for anything else, which decoding then rejects.
 func peekType(b []byte) ([]byte, bool) {
-	depth := 0
-	for i := 0; i < len(b); i++ {
-		if !structural[b[i]] {
-			continue
-		}
-		switch b[i] {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case '"':
-			start, end := i, stringEnd(b, i)
-			if end < 0 {
-				return nil, false
-			}
-			i = end
-			if depth != 1 {
-				continue
-			}
-			// At depth 1, a string followed by a colon is a member name.
-			colon := skipSpace(b, end+1)
-			if colon >= len(b) || b[colon] != ':' || !isTypeName(b[start:end+1]) {
-				continue
-			}
-			v := skipSpace(b, colon+1)
-			if v >= len(b) || b[v] != '"' {
-				return nil, false
-			}
-			vend := stringEnd(b, v)
-			if vend < 0 {
-				return nil, false
-			}
-			return unquote(b[v : vend+1]), true
-		}
+	v := memberValue(b, "type")
+	if len(v) == 0 || v[0] != '"' {
+		return nil, false
 	}
-	return nil, false
+	return unquote(v), true
 }
 
 // stringEnd returns the index of the quote that ends the string starting at
@@ -336,14 +302,6 @@ func plainNames(b []byte) bool {
 		i = end
 	}
 	return true
-}
-
-// isTypeName reports whether the quoted member name q is "type".
-func isTypeName(q []byte) bool {
-	if string(q) == `"type"` {
-		return true
-	}
-	return bytes.IndexByte(q, '\\') >= 0 && string(unquote(q)) == "type"
 }
 
 // unquote returns the contents of the quoted JSON string q, unescaped. It

@@ -168,5 +168,8 @@ func isName(q []byte, name string) bool {
 	return bytes.IndexByte(q, '\\') >= 0 && string(unquote(q)) == name
 }
 
+// structural marks the bytes that valueEnd stops at outside strings.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
 // delimiter marks the bytes that end a number or a literal in valid JSON.
 var delimiter = [256]bool{',': true, '}': true, ']': true, ' ': true, '\t': true, '\n': true, '\r': true}
