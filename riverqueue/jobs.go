@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/go-openai-webhooks/webhooks"
@@ -48,24 +49,34 @@ func (Args) InsertOpts() river.InsertOpts {
 
 // Job is a webhook job, as [Queue.Discarded] lists it.
 type Job struct {
-	ID          int64
-	DeliveryID  string
-	EventType   webhooks.EventType
-	EventID     string
-	State       rivertype.JobState
-	Attempts    int
+	ID         int64
+	DeliveryID string
+	EventType  webhooks.EventType
+	EventID    string
+	// State is rivertype.JobStateDiscarded for a job that failed its last
+	// attempt, rivertype.JobStateCancelled for one whose stored delivery
+	// does not decode (or that was cancelled through River).
+	State    rivertype.JobState
+	Attempts int
+	// LastError is the error of the last attempt: why the job was discarded
+	// or cancelled.
 	LastError   string
 	FinalizedAt time.Time
 }
 
-// Discarded returns up to limit webhook jobs that River gave up on after
-// their last attempt, most recent first. They stay until River's retention
-// for discarded jobs (a week by default) and can be tried again with Retry.
+// Discarded returns up to limit webhook jobs that River gave up on, most
+// recent first: discarded after their last attempt, or cancelled at once
+// because their stored delivery does not decode with this version's
+// catalogue ([webhooks.ErrInvalidPayload]: trying again would decode the
+// same bytes), which [Job.State] tells apart. They stay until River's
+// retention (a week by default for discarded jobs, a day for cancelled
+// ones) and can be tried again with Retry.
 func (q *Queue[TTx]) Discarded(ctx context.Context, limit int) ([]Job, error) {
 	res, err := q.client.JobList(ctx, river.NewJobListParams().Kinds(Kind).Queues(QueueName).
-		States(rivertype.JobStateDiscarded).OrderBy(river.JobListOrderByFinalizedAt, river.SortOrderDesc).First(limit))
+		States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).
+		OrderBy(river.JobListOrderByFinalizedAt, river.SortOrderDesc).First(limit))
 	if err != nil {
-		return nil, fmt.Errorf("riverqueue: listing discarded jobs: %w", err)
+		return nil, q.explain(ctx, fmt.Errorf("riverqueue: listing discarded jobs: %w", err))
 	}
 	jobs := make([]Job, 0, len(res.Jobs))
 	for _, row := range res.Jobs {
@@ -80,25 +91,61 @@ func (q *Queue[TTx]) Discarded(ctx context.Context, limit int) ([]Job, error) {
 var ErrNotRetryable = errors.New("riverqueue: job not retryable")
 
 // Retry makes the webhook job with id available to the workers again, now:
-// a discarded (or cancelled) job gets a new attempt, a job waiting for its
+// a discarded or cancelled job gets a new attempt (a cancelled one whose
+// delivery still does not decode is cancelled again), a job waiting for its
 // next attempt gets it at once. A completed or running job is not retried;
 // the error then matches [ErrNotRetryable], and River's [river.ErrNotFound]
 // for an id that River does not hold.
+//
+// Retry is one step: in one transaction, it locks the job's row (SELECT ...
+// FOR UPDATE on Postgres; on SQLite the transaction holds the write lock),
+// checks the job's kind and state, and makes it available, so that a job
+// that completes meanwhile is never made available again.
 func (q *Queue[TTx]) Retry(ctx context.Context, id int64) (Job, error) {
-	row, err := q.client.JobGet(ctx, id)
+	row, err := q.retry(ctx, id)
 	if err != nil {
-		return Job{}, fmt.Errorf("riverqueue: retrying job %d: %w", id, err)
+		return Job{}, q.explain(ctx, fmt.Errorf("riverqueue: retrying job %d: %w", id, err))
+	}
+	return jobOf(row), nil
+}
+
+func (q *Queue[TTx]) retry(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	exec, err := q.driver.GetExecutor().Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer exec.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit, it does nothing
+	if q.driver.DatabaseName() == riverdriver.DatabaseNamePostgres {
+		if err := exec.Exec(ctx, "SELECT 1 FROM "+q.table("river_job")+" WHERE id = $1 FOR UPDATE", id); err != nil {
+			return nil, err
+		}
+	}
+	tx := q.driver.UnwrapTx(exec)
+	row, err := q.client.JobGetTx(ctx, tx, id)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case row.Kind != Kind:
-		return Job{}, fmt.Errorf("%w: job %d is a %s job, not a webhook", ErrNotRetryable, id, row.Kind)
+		return nil, fmt.Errorf("%w: job %d is a %s job, not a webhook", ErrNotRetryable, id, row.Kind)
 	case row.State == rivertype.JobStateCompleted || row.State == rivertype.JobStateRunning:
-		return Job{}, fmt.Errorf("%w: job %d is %s", ErrNotRetryable, id, row.State)
+		return nil, fmt.Errorf("%w: job %d is %s", ErrNotRetryable, id, row.State)
 	}
-	if row, err = q.client.JobRetry(ctx, id); err != nil {
-		return Job{}, fmt.Errorf("riverqueue: retrying job %d: %w", id, err)
+	if row, err = q.client.JobRetryTx(ctx, tx, id); err != nil {
+		return nil, err
 	}
-	return jobOf(row), nil
+	if err := exec.Commit(ctx); err != nil {
+		return nil, err
+	}
+	return row, nil
+}
+
+// table returns the name of River's table name, in the Queue's schema.
+func (q *Queue[TTx]) table(name string) string {
+	if schema := q.client.Schema(); schema != "" {
+		return schema + "." + name
+	}
+	return name
 }
 
 // jobOf returns the Job of a River job row.

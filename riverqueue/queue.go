@@ -139,6 +139,34 @@ func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], schem
 	return nil
 }
 
+// ErrNoQueue: the database holds no queue: River's tables are not there
+// ([Migrate] creates them).
+var ErrNoQueue = errors.New("riverqueue: no queue in the database")
+
+// Check reports whether the Queue's database holds River's tables: nil if
+// it does, an error matching [ErrNoQueue] if it does not, or the database's
+// error. It changes nothing, for a tool that reads a queue that another
+// program made and must not mistake another database for an empty queue.
+func (q *Queue[TTx]) Check(ctx context.Context) error {
+	ok, err := q.driver.GetExecutor().TableExists(ctx, &riverdriver.TableExistsParams{Schema: q.client.Schema(), Table: "river_job"})
+	switch {
+	case err != nil:
+		return fmt.Errorf("riverqueue: checking for River's tables: %w", err)
+	case !ok:
+		return fmt.Errorf("%w: no table river_job (run Migrate, or 'openai-webhooks listen --queue ...', which does)", ErrNoQueue)
+	}
+	return nil
+}
+
+// explain returns err, which a call to the database returned, with
+// [ErrNoQueue] if River's tables are not there.
+func (q *Queue[TTx]) explain(ctx context.Context, err error) error {
+	if ctx.Err() == nil && errors.Is(q.Check(ctx), ErrNoQueue) {
+		return fmt.Errorf("%w: %w", ErrNoQueue, err)
+	}
+	return err
+}
+
 // Client returns the Queue's River client, to subscribe to its events or
 // list its jobs.
 func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }

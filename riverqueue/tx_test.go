@@ -3,6 +3,7 @@ package riverqueue_test
 import (
 	"context"
 	"database/sql"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,4 +70,39 @@ func testSlowCallbackWithoutTx[TTx any](t *testing.T, e engine[TTx]) {
 	}, 30*time.Second, 20*time.Millisecond, "both jobs completed")
 	_, err := riverqueue.Tx[TTx](<-later)
 	require.ErrorIs(t, err, riverqueue.ErrNoTx, "after the callback returned")
+}
+
+// TestTxWithADerivedContext: a callback that derives a context with a
+// deadline, asks for the job's transaction with it and cancels it when it
+// returns (defer cancel) commits its effect with the job, once: the
+// transaction is the job's, begun on the worker's context.
+func TestTxWithADerivedContext(t *testing.T) {
+	forEngines(t, testTxWithADerivedContext[pgx.Tx], testTxWithADerivedContext[*sql.Tx])
+}
+
+func testTxWithADerivedContext[TTx any](t *testing.T, e engine[TTx]) {
+	q := newQueue(t, e, riverqueue.WithWorkers(1))
+	var calls atomic.Int32
+	h := webhooks.NewHandler(verifier(t), func(ctx context.Context, ev webhooks.Event) error {
+		calls.Add(1)
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		tx, err := riverqueue.Tx[TTx](ctx)
+		if err != nil {
+			return err
+		}
+		d, _ := webhooks.DeliveryFromContext(ctx)
+		return e.insertEffect(ctx, tx, d.ID)
+	}, webhooks.WithQueue(q))
+	start(t, q, h)
+	body, headers := delivery("wh_derived_1")
+	require.Equal(t, webhooks.ResultEnqueued, h.Receive(context.Background(), body, headers).Result)
+
+	require.Eventually(t, func() bool {
+		res, err := q.Client().JobList(context.Background(), river.NewJobListParams().Kinds(riverqueue.Kind))
+		require.NoError(t, err)
+		return len(res.Jobs) == 1 && res.Jobs[0].State == rivertype.JobStateCompleted
+	}, 30*time.Second, 20*time.Millisecond, "the job completes")
+	assert.Equal(t, map[string]int{"wh_derived_1": 1}, e.effects(t))
+	assert.Equal(t, int32(1), calls.Load(), "the first attempt commits")
 }

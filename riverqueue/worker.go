@@ -25,6 +25,11 @@ var ErrNoTx = errors.New("riverqueue: no webhook job transaction")
 // that never calls Tx holds no transaction, and River completes its job on
 // its own once it returns.
 //
+// The transaction belongs to the job, not to ctx: it is begun on the
+// worker's context (River's, with its JobTimeout), so that a callback may
+// derive a shorter context from ctx, call Tx with it and cancel it on
+// return without cancelling the job's commit.
+//
 // A transaction holds a database connection until the job is done; with
 // SQLite, which has one writer, it also holds the write lock, so that the
 // Handler cannot enqueue meanwhile: do the slow work first, then call Tx, and
@@ -35,7 +40,7 @@ func Tx[TTx any](ctx context.Context) (TTx, error) {
 		var zero TTx
 		return zero, ErrNoTx
 	}
-	return jt.get(ctx)
+	return jt.get()
 }
 
 type txKey struct{}
@@ -43,6 +48,7 @@ type txKey struct{}
 // jobTx is the transaction of one job, begun by the first call to Tx.
 type jobTx[TTx any] struct {
 	driver riverdriver.Driver[TTx]
+	ctx    context.Context // the worker's, which the transaction is bound to
 
 	mu   sync.Mutex
 	exec riverdriver.ExecutorTx // nil until begun
@@ -51,7 +57,7 @@ type jobTx[TTx any] struct {
 }
 
 // get returns the transaction, and begins it on the first call.
-func (jt *jobTx[TTx]) get(ctx context.Context) (TTx, error) {
+func (jt *jobTx[TTx]) get() (TTx, error) {
 	jt.mu.Lock()
 	defer jt.mu.Unlock()
 	var zero TTx
@@ -61,7 +67,7 @@ func (jt *jobTx[TTx]) get(ctx context.Context) (TTx, error) {
 	case jt.exec != nil:
 		return jt.tx, nil
 	}
-	exec, err := jt.driver.GetExecutor().Begin(ctx)
+	exec, err := jt.driver.GetExecutor().Begin(jt.ctx)
 	if err != nil {
 		return zero, fmt.Errorf("riverqueue: beginning the job's transaction: %w", err)
 	}
@@ -91,13 +97,19 @@ func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Args]) error {
 	if h == nil {
 		return errors.New("riverqueue: the queue works jobs but was not started with a Handler")
 	}
-	jt := &jobTx[TTx]{driver: w.q.driver}
+	ctx = w.q.extract(ctx, job.Args.Trace)
+	jt := &jobTx[TTx]{driver: w.q.driver, ctx: ctx}
 	d := webhooks.Delivery{ID: job.Args.DeliveryID, Timestamp: time.Unix(job.Args.Timestamp, 0), Header: job.Args.Header,
 		Attempt: job.Attempt}
-	err := h.Process(context.WithValue(w.q.extract(ctx, job.Args.Trace), txKey{}, jt), d, job.Args.Body)
+	err := h.Process(context.WithValue(ctx, txKey{}, jt), d, job.Args.Body)
+	if undecodable(err) {
+		// Trying again decodes the same bytes with the same catalogue: the
+		// job is cancelled at once, and listed by Discarded with the reason.
+		err = river.JobCancel(fmt.Errorf("riverqueue: the stored delivery does not decode: %w", err))
+	}
 	exec := jt.finish()
 	if exec == nil {
-		return err // River completes the job, or retries it
+		return err // River completes the job, retries it, or cancels it
 	}
 	defer exec.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit, it does nothing
 	if err != nil {
@@ -110,4 +122,10 @@ func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Args]) error {
 		return fmt.Errorf("riverqueue: committing the job: %w", err)
 	}
 	return nil
+}
+
+// undecodable tells whether err, from Process, says that the stored body
+// does not decode; a callback's own error, whatever it wraps, does not.
+func undecodable(err error) bool {
+	return errors.Is(err, webhooks.ErrInvalidPayload) && !errors.Is(err, webhooks.ErrCallbackFailed)
 }

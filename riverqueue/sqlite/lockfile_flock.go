@@ -9,18 +9,18 @@ import (
 	"syscall"
 )
 
-// lockFile is the advisory lock (flock) on a file beside the database that
+// lockFile is an advisory lock (flock) on a file beside the database, that
 // the processes on one machine take turns with. It is opened on first use,
 // so that opening a database that is not there yet, or not a queue's,
 // creates no file.
 type lockFile struct {
-	db     string // the database file
-	mu     sync.Mutex
-	f      *os.File
-	closed bool
+	db, path string // the database file, and the lock file
+	mu       sync.Mutex
+	f        *os.File
+	closed   bool
 }
 
-func newLockFile(db string) *lockFile { return &lockFile{db: db} }
+func newLockFile(db, suffix string) *lockFile { return &lockFile{db: db, path: db + suffix} }
 
 // file returns the lock file, opened on the first call.
 func (l *lockFile) file() (*os.File, error) {
@@ -30,7 +30,7 @@ func (l *lockFile) file() (*os.File, error) {
 	case l.closed:
 		return nil, os.ErrClosed
 	case l.f == nil:
-		f, err := os.OpenFile(l.db+"-lock", os.O_RDONLY|os.O_CREATE, sameFileMode(l.db))
+		f, err := os.OpenFile(l.path, os.O_RDONLY|os.O_CREATE, sameFileMode(l.db))
 		if err != nil {
 			return nil, err
 		}
@@ -61,20 +61,6 @@ func (l *lockFile) flock(how int) error {
 		return err
 	}
 	return ferr
-}
-
-// tryLock takes the lock if it is free: ok is false while another holds
-// it; err is not nil when there is no lock to be had (a directory this
-// process cannot create the lock file in).
-func (l *lockFile) tryLock() (ok bool, err error) {
-	switch err := l.flock(syscall.LOCK_EX | syscall.LOCK_NB); {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, syscall.EWOULDBLOCK):
-		return false, nil
-	default:
-		return false, err
-	}
 }
 
 // lock waits for the lock; it cannot be interrupted.

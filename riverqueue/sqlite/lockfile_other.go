@@ -11,9 +11,8 @@ var errNoFlock = errors.New("sqlite: no flock on this system")
 // with SQLite's busy timeout.
 type lockFile struct{}
 
-func newLockFile(string) *lockFile { return nil }
+func newLockFile(string, string) *lockFile { return nil }
 
-func (*lockFile) tryLock() (bool, error) { return false, errNoFlock }
-func (*lockFile) lock() error            { return errNoFlock }
-func (*lockFile) unlock()                {}
-func (*lockFile) close()                 {}
+func (*lockFile) lock() error { return errNoFlock }
+func (*lockFile) unlock()     {}
+func (*lockFile) close()      {}

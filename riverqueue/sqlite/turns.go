@@ -15,14 +15,18 @@ import (
 
 // turns gives the connections to one database file the write lock in turn:
 // in this process through a channel, whose waiters are served in the order
-// they came; across processes through an advisory lock on a file beside the
-// database (see lockFile), which the kernel gives to a waiter as soon as it
-// is released. SQLite's write lock is still taken, and is then free.
+// they came; across processes through two advisory locks on files beside
+// the database (flock, see lockFile), which the kernel gives to a waiter as
+// soon as they are released. A process takes next, then write, then lets
+// next go: the one process that waits for write holds next, so that the
+// process that lets write go cannot take it again before the waiter, as it
+// could with write alone (its next writer runs while the waiter is still
+// being woken). SQLite's write lock is still taken, and is then free.
 type turns struct {
-	key  string        // the database's absolute path
-	turn chan struct{} // holds a token while this process has the turn
-	lock *lockFile     // nil where there is no flock
-	refs int           // connectors sharing it, guarded by registry.mu
+	key         string        // the database's absolute path
+	turn        chan struct{} // holds a token while this process has the turn
+	next, write *lockFile     // nil where there is no flock
+	refs        int           // connectors sharing it, guarded by registry.mu
 }
 
 // registry holds the turns of every database file that this process has
@@ -46,7 +50,7 @@ func turnsFor(file string) *turns {
 	}
 	t := registry.m[key]
 	if t == nil {
-		t = &turns{key: key, turn: make(chan struct{}, 1), lock: newLockFile(key)}
+		t = &turns{key: key, turn: make(chan struct{}, 1), next: newLockFile(key, "-lock-next"), write: newLockFile(key, "-lock")}
 		registry.m[key] = t
 	}
 	t.refs++
@@ -59,8 +63,9 @@ func (t *turns) close() {
 	defer registry.mu.Unlock()
 	if t.refs--; t.refs == 0 {
 		delete(registry.m, t.key)
-		if t.lock != nil {
-			t.lock.close()
+		if t.write != nil {
+			t.next.close()
+			t.write.close()
 		}
 	}
 }
@@ -79,24 +84,18 @@ func (t *turns) wait(ctx context.Context, timeout time.Duration) (done func(), e
 		return nil, busy()
 	}
 	leave := func() { <-t.turn }
-	if t.lock == nil {
+	if t.write == nil {
 		return leave, nil
-	}
-	switch ok, err := t.lock.tryLock(); {
-	case err != nil: // no lock file to be had (a read-only directory): SQLite's lock alone
-		return leave, nil
-	case ok:
-		return func() { t.lock.unlock(); leave() }, nil
 	}
 	acquired := make(chan error, 1)
-	go func() { acquired <- t.lock.lock() }()
+	go func() { acquired <- t.lockFiles() }()
 	var cause error
 	select {
 	case err := <-acquired:
-		if err != nil {
+		if err != nil { // no lock file to be had (a read-only directory): SQLite's lock alone
 			return leave, nil
 		}
-		return func() { t.lock.unlock(); leave() }, nil
+		return func() { t.write.unlock(); leave() }, nil
 	case <-ctx.Done():
 		cause = fmt.Errorf("%w: %w", ErrBusy, context.Cause(ctx))
 	case <-timer.C:
@@ -106,11 +105,20 @@ func (t *turns) wait(ctx context.Context, timeout time.Duration) (done func(), e
 	// it returns, and then passes it on.
 	go func() {
 		if <-acquired == nil {
-			t.lock.unlock()
+			t.write.unlock()
 		}
 		leave()
 	}()
 	return nil, cause
+}
+
+// lockFiles takes next, then write, then lets next go.
+func (t *turns) lockFiles() error {
+	if err := t.next.lock(); err != nil {
+		return err
+	}
+	defer t.next.unlock()
+	return t.write.lock()
 }
 
 // connector opens modernc.org/sqlite connections that take their turns.
