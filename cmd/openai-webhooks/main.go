@@ -89,8 +89,8 @@ var commands = []command{
 	{"trigger", "<event-type>", "send a signed sample delivery of <event-type> to a URL", triggerFlags},
 	{"sign", "< body", "print the headers of a delivery of the body on stdin", signFlags},
 	{"verify", "< body", "verify and decode the delivery of the body on stdin and the given headers", verifyFlags},
-	{"discarded", "", "list the webhook jobs of a queue that River gave up on (listen --queue, riverqueue)", discardedFlags},
-	{"retry", "<job>", "try a discarded webhook job of a queue again", retryFlags},
+	{"discarded", "", "list the webhook jobs of a queue that River gave up on: discarded, or cancelled as undecodable", discardedFlags},
+	{"retry", "<job>", "try a discarded or cancelled webhook job of a queue again", retryFlags},
 }
 
 // usageError is an error in the command line: exit status 2. Its message

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strconv"
 	"strings"
@@ -25,6 +27,7 @@ type jobQueue interface {
 	webhooks.Queue
 	Start(ctx context.Context, h *webhooks.Handler) error
 	Stop(ctx context.Context) error
+	Check(ctx context.Context) error
 	Discarded(ctx context.Context, limit int) ([]riverqueue.Job, error)
 	Retry(ctx context.Context, id int64) (riverqueue.Job, error)
 }
@@ -64,32 +67,48 @@ func queueFlag(fs *flag.FlagSet) *string { return fs.String("queue", "", queueFl
 
 // openQueue opens the queue spec names, with River's tables created or
 // updated first if migrate, and returns it with the function that closes
-// its database.
+// its database. Without migrate, it creates nothing, not even a SQLite
+// file, and a database without River's tables is an error matching
+// riverqueue.ErrNoQueue.
 func openQueue(ctx context.Context, spec queueSpec, migrate bool, opts ...riverqueue.Option) (jobQueue, func(), error) {
+	var q jobQueue
+	var closeDB func()
 	switch spec.engine {
 	case "sqlite":
-		db, err := sqlite.Open(spec.dsn)
+		var sqliteOpts []sqlite.Option
+		if !migrate {
+			sqliteOpts = append(sqliteOpts, sqlite.MustExist())
+		}
+		db, err := sqlite.Open(spec.dsn, sqliteOpts...)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%w: %s: no such file", riverqueue.ErrNoQueue, spec.dsn)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
-		q, err := newQueue(ctx, riversqlite.New(db), migrate, opts)
-		if err != nil {
+		if q, err = newQueue(ctx, riversqlite.New(db), migrate, opts); err != nil {
 			db.Close()
 			return nil, nil, err
 		}
-		return q, func() { db.Close() }, nil
+		closeDB = func() { db.Close() }
 	default:
 		pool, err := pgxpool.New(ctx, spec.dsn)
 		if err != nil {
 			return nil, nil, usagef("--queue: %v", err)
 		}
-		q, err := newQueue(ctx, riverpgxv5.New(pool), migrate, opts)
-		if err != nil {
+		if q, err = newQueue(ctx, riverpgxv5.New(pool), migrate, opts); err != nil {
 			pool.Close()
 			return nil, nil, err
 		}
-		return q, pool.Close, nil
+		closeDB = pool.Close
 	}
+	if !migrate {
+		if err := q.Check(ctx); err != nil {
+			closeDB()
+			return nil, nil, fmt.Errorf("%s: %w", spec.redacted(), err)
+		}
+	}
+	return q, closeDB, nil
 }
 
 // newQueue returns a queue on driver.
@@ -103,7 +122,8 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], migr
 }
 
 // discardedFlags is the discarded command: it lists the webhook jobs that
-// River gave up on.
+// River gave up on, discarded after their last attempt or cancelled because
+// their delivery does not decode.
 func discardedFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	queue := queueFlag(fs)
 	limit := fs.Int("limit", 50, "list at most this many, most recent first")
@@ -137,7 +157,7 @@ func discardedFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) er
 			}
 			fmt.Fprintf(e.stdout, "job %d  webhook-id %s\n", j.ID, j.DeliveryID)
 			fmt.Fprintf(e.stdout, "  event       %s %s\n", j.EventType, j.EventID)
-			fmt.Fprintf(e.stdout, "  discarded   %s, after %d attempts\n", j.FinalizedAt.UTC().Format(time.DateTime+" MST"), j.Attempts)
+			fmt.Fprintf(e.stdout, "  %-11s %s, after %s\n", j.State, j.FinalizedAt.UTC().Format(time.DateTime+" MST"), attempts(j.Attempts))
 			fmt.Fprintf(e.stdout, "  last error  %s\n", oneLine(j.LastError))
 		}
 		fmt.Fprintln(e.stdout, "\nTry one again with 'openai-webhooks retry --queue ... JOB'.")
@@ -145,20 +165,22 @@ func discardedFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) er
 	}
 }
 
-// retryFlags is the retry command: it makes a discarded webhook job
-// available to the workers again.
+// retryFlags is the retry command: it makes a discarded (or cancelled)
+// webhook job available to the workers again.
 func retryFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	queue := queueFlag(fs)
 	return func(ctx context.Context, args []string) error {
+		if len(args) == 1 {
+			if id, err := strconv.ParseInt(args[0], 10, 64); err != nil || id <= 0 {
+				return usagef("job %q: want the number of a job, as 'openai-webhooks discarded' lists it", args[0])
+			}
+		}
 		q, closeDB, err := queueArg(ctx, *queue, args, 1)
 		if err != nil {
 			return err
 		}
 		defer closeDB()
-		id, err := strconv.ParseInt(args[0], 10, 64)
-		if err != nil || id <= 0 {
-			return usagef("job %q: want the number of a job, as 'openai-webhooks discarded' lists it", args[0])
-		}
+		id, _ := strconv.ParseInt(args[0], 10, 64)
 		j, err := q.Retry(ctx, id)
 		if err != nil {
 			return err
@@ -201,6 +223,14 @@ type jobLine struct {
 
 func jobRecord(j riverqueue.Job) jobLine {
 	return jobLine{j.ID, j.DeliveryID, string(j.EventType), j.EventID, string(j.State), j.Attempts, j.FinalizedAt.UTC(), j.LastError}
+}
+
+// attempts returns "1 attempt", "2 attempts".
+func attempts(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return strconv.Itoa(n) + " attempts"
 }
 
 // oneLine returns s on one line.

@@ -182,6 +182,73 @@ func testDiscardedThenRetried[TTx any](t *testing.T, queue string, driver riverd
 	assert.Contains(t, r.stderr, riverqueue.ErrNotRetryable.Error())
 	time.Sleep(200 * time.Millisecond)
 	assert.Equal(t, int32(1), processed.Load())
+
+	// A stored delivery that does not decode is cancelled at once, and
+	// listed with the reason.
+	event, err := webhooks.ParseEvent(body)
+	require.NoError(t, err)
+	enqueued, err := q.Enqueue(ctx, webhooks.Delivery{ID: "wh_tool_bad", Timestamp: time.Now()}, []byte(`{"type":"response.failed"}`), event)
+	require.NoError(t, err)
+	require.True(t, enqueued)
+	require.Eventually(t, func() bool {
+		r = runTool(t, "", "", "discarded", "--queue", queue)
+		return r.code == 0 && strings.Contains(r.stdout, "wh_tool_bad")
+	}, 30*time.Second, 50*time.Millisecond, "never listed: %+v", r)
+	assert.Regexp(t, `job \d+  webhook-id wh_tool_bad
+  event       response\.failed evt_\w+
+  cancelled   \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, after 1 attempt
+  last error  .*`+regexp.QuoteMeta(webhooks.ErrInvalidPayload.Error()), r.stdout)
+	assert.Equal(t, int32(1), processed.Load(), "no callback for what does not decode")
+}
+
+// TestNoQueue: discarded and retry on a database without a queue say so
+// (exit 1) and create nothing: no SQLite file where there was none, no
+// change to a SQLite file or a Postgres database that holds something else.
+func TestNoQueue(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	other := filepath.Join(dir, "other.db")
+	db, err := sqlite.Open(other)
+	require.NoError(t, err)
+	_, err = db.Exec(`CREATE TABLE notes (body TEXT)`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	tests := []struct {
+		name  string
+		queue func(t *testing.T) string
+	}{
+		{"a missing SQLite file", func(*testing.T) string { return "sqlite:" + filepath.Join(dir, "missing.db") }},
+		{"an empty file", func(*testing.T) string { return "sqlite:" + empty }},
+		{"a SQLite database without River's tables", func(*testing.T) string { return "sqlite:" + other }},
+		{"a Postgres database without River's tables", postgresQueue},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			queue := tt.queue(t)
+			before := snapshot(t, dir)
+			for _, args := range [][]string{{"discarded", "--queue", queue}, {"retry", "--queue", queue, "1"}} {
+				r := runTool(t, "", "", args...)
+				assert.Equal(t, 1, r.code, "%s: stderr: %s", args[0], r.stderr)
+				assert.Contains(t, r.stderr, riverqueue.ErrNoQueue.Error(), args[0])
+			}
+			assert.Equal(t, before, snapshot(t, dir), "no file created or changed")
+		})
+	}
+}
+
+// snapshot returns the names and contents of the files in dir.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	files := map[string]string{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		files[e.Name()] = string(b)
+	}
+	return files
 }
 
 // retryNow retries a failed job at once.
