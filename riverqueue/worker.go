@@ -32,8 +32,9 @@ var ErrNoTx = errors.New("riverqueue: no webhook job transaction")
 //
 // A transaction holds a database connection until the job is done; with
 // SQLite, which has one writer, it also holds the write lock, so that the
-// Handler cannot enqueue meanwhile: do the slow work first, then call Tx, and
-// make every write to that database with it.
+// Handler's enqueues wait for it meanwhile (and fail with 503 after the busy
+// timeout, 10 s by default): do the slow work first, then call Tx, and make
+// every write to that database with it.
 func Tx[TTx any](ctx context.Context) (TTx, error) {
 	jt, ok := ctx.Value(txKey{}).(*jobTx[TTx])
 	if !ok {
