@@ -57,8 +57,9 @@ type config struct {
 func WithBusyTimeout(d time.Duration) Option { return func(c *config) { c.busyTimeout = d } }
 
 // MustExist makes [Open] open the file only if it exists, as it is: it
-// creates no file and leaves the journal mode alone, for a tool that reads
-// or repairs a queue that another program made. A missing file is an error
+// creates no database file and leaves the journal mode alone (the lock
+// files beside it appear with its first write), for a tool that reads or
+// repairs a queue that another program made. A missing file is an error
 // matching fs.ErrNotExist. Whether the file holds a queue is for
 // riverqueue's Queue.Check to say.
 func MustExist() Option { return func(c *config) { c.mustExist = true } }
@@ -74,15 +75,16 @@ func MustExist() Option { return func(c *config) { c.mustExist = true } }
 //   - fair turns for the write lock: every transaction, and every statement
 //     outside one that is not a SELECT, first waits for its turn behind the
 //     other connections that Open opened on file, in this process in the
-//     order they asked, and across processes with an advisory lock (flock)
-//     on file+"-lock", which the kernel gives a waiter as soon as it is free.
+//     order they asked, and across processes with advisory locks (flock) on
+//     two files beside it, file+"-lock" and file+"-lock-next", which the
+//     kernel gives a waiter as soon as they are free.
 //     SQLite's own wait for a busy lock polls, with sleeps of up to 100 ms,
 //     and a connection that writes again right after its commit can keep it
 //     from everyone else for longer than the busy timeout: the 503s this
 //     avoids. On systems without flock (Windows), the turns are this
 //     process's only. The turns are for writers that use [sql.DB.BeginTx]
 //     (or Begin) for their transactions, as River does; a transaction begun
-//     with an "BEGIN" statement bypasses them;
+//     with a "BEGIN" statement bypasses them;
 //   - a busy timeout ([WithBusyTimeout]), the longest a write waits for its
 //     turn, and again for a writer that did not open the file with Open.
 //
