@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +32,9 @@ func TestDatabaseDown(t *testing.T) {
 		})
 	})
 	t.Run("sqlite", func(t *testing.T) {
-		e := sqliteEngine(t, rqsqlite.WithBusyTimeout(100*time.Millisecond))
+		// A second: long enough for the turns of a busy machine, short
+		// enough for the deliveries sent while the lock is kept.
+		e := sqliteEngine(t, rqsqlite.WithBusyTimeout(time.Second))
 		testDatabaseDown(t, e, func(t testing.TB) (up func()) {
 			db := openSQLite(t, e.dsn)
 			tx, err := db.Begin() // takes the write lock, and keeps it
@@ -77,13 +80,19 @@ func testDatabaseDown[TTx any](t *testing.T, e engine[TTx], down func(t testing.
 		require.Equal(t, http.StatusOK, status, id(i))
 	}
 	up := down(t)
+	var wg sync.WaitGroup // at once: each waits for the database
 	for i := before; i < before+during; i++ {
-		status, retryAfter := send(i)
-		assert.Equal(t, http.StatusServiceUnavailable, status, "%s, sent while the database is down", id(i))
-		assert.NotEmpty(t, retryAfter, "%s: a 503 says when to retry", id(i))
+		wg.Go(func() {
+			status, retryAfter := send(i)
+			assert.Equal(t, http.StatusServiceUnavailable, status, "%s, sent while the database is down", id(i))
+			assert.NotEmpty(t, retryAfter, "%s: a 503 says when to retry", id(i))
+		})
 	}
-	status, _ := send(0) // a copy of a delivery enqueued before
-	assert.Equal(t, http.StatusServiceUnavailable, status, "a copy cannot be checked either")
+	wg.Go(func() {
+		status, _ := send(0) // a copy of a delivery enqueued before
+		assert.Equal(t, http.StatusServiceUnavailable, status, "a copy cannot be checked either")
+	})
+	wg.Wait()
 	up()
 	for i := range before + during + after {
 		sendUntilAcknowledged(i)

@@ -32,6 +32,12 @@ import (
 // another connection holds, unless [WithBusyTimeout] says otherwise.
 const DefaultBusyTimeout = 10 * time.Second
 
+// MaxConns is how many connections a database that [Open] opens keeps, at
+// most: writers wait for their turn in the order they asked (see Open), not
+// for a connection, which database/sql hands to a random waiter, and
+// readers read beside them.
+const MaxConns = 8
+
 // ErrNoFile: [Open] was given no file (an empty path, or ":memory:"), which
 // would make a database that vanishes with its connection, while a queue
 // must keep what it acknowledged.
@@ -66,7 +72,10 @@ func MustExist() Option { return func(c *config) { c.mustExist = true } }
 
 // Open opens (and creates, if need be) the SQLite database in file as River
 // needs it:
-//   - one connection, as SQLite has one writer at a time (River's advice);
+//   - [MaxConns] connections. SQLite has one writer at a time, and River
+//     advises one connection so that its writers do not fail with
+//     SQLITE_BUSY; here they wait for their turn instead (below), in order,
+//     and a few connections let readers read meanwhile;
 //   - write-ahead logging, so that readers do not wait for writers;
 //   - every commit synced to disk before it returns (synchronous=FULL), so
 //     that a delivery answered 200 survives a power cut too;
@@ -120,7 +129,8 @@ func Open(file string, opts ...Option) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlite: opening %s: %w", file, err)
 	}
 	db := sql.OpenDB(newConnector(base, file, c.busyTimeout))
-	db.SetMaxOpenConns(1)
+	db.SetMaxOpenConns(MaxConns)
+	db.SetMaxIdleConns(MaxConns)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: opening %s: %w", file, err)
