@@ -1,17 +1,32 @@
-// Package webhooks verifies and decodes the webhooks that OpenAI sends.
+// Package webhooks receives the webhooks that OpenAI sends: it verifies each
+// delivery's Standard Webhooks signature (an HMAC-SHA256 over the
+// webhook-id, webhook-timestamp and body, sent in the webhook-signature
+// header) and its timestamp, decodes the body into the Go struct for its
+// type, and processes each webhook-id once. A [Handler] does the whole job
+// as an [http.Handler], with typed callbacks:
 //
-// OpenAI signs every delivery with the Standard Webhooks scheme (an
-// HMAC-SHA256 over the webhook-id, webhook-timestamp and body, sent in the
-// webhook-signature header). A [Verifier] checks that signature and the
-// timestamp, and [Verifier.Unwrap] decodes the body into the Go struct for its
-// type, so a receiver needs a few lines:
-//
-//	v, err := webhooks.NewVerifier(os.Getenv(webhooks.SecretEnv))
+//	verifier, err := webhooks.NewVerifier(os.Getenv(webhooks.SecretEnv)) // whsec_...
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	// In the HTTP handler, with body read through http.MaxBytesReader:
-//	event, err := v.Unwrap(body, r.Header)
+//	http.Handle("/webhooks/openai", webhooks.NewHandler(verifier, nil,
+//		webhooks.On(func(ctx context.Context, e webhooks.ResponseCompletedWebhookEvent) error {
+//			return fetchResponse(ctx, e.Data.ID) // an error answers 500: OpenAI retries
+//		})))
+//
+// It answers with the status that makes OpenAI retry exactly the deliveries
+// that were not processed, keeps a claim on each webhook-id while its
+// callback runs, and records it as processed for the idempotency window, in
+// a [MemoryStore] unless [WithIdempotencyStore] gives it another (the
+// redisstore module's, for several replicas); [WithQueue] stores deliveries
+// in a durable queue instead (the riverqueue module's) for workers to
+// process later. [Handler.Receive] is the same work for other transports,
+// such as a serverless function.
+//
+// [Verifier.Unwrap] alone verifies and decodes, for code that does the rest
+// itself:
+//
+//	event, err := verifier.Unwrap(body, r.Header)
 //	if err != nil {
 //		http.Error(w, "invalid webhook", http.StatusBadRequest)
 //		return
@@ -25,7 +40,8 @@
 // [errors.Is]; the sentinels say which HTTP status a receiver should answer.
 // A well-formed event of a type this version does not know decodes to an
 // [UnknownEvent] rather than an error, so a receiver keeps accepting
-// deliveries when OpenAI adds event types.
+// deliveries when OpenAI adds event types. The webhookstest package signs
+// requests and holds a sample delivery of every type, for tests.
 package webhooks
 
 //go:generate go run mkevents.go
